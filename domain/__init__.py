@@ -1,0 +1,1 @@
+"""The rekap domain model: pure rules and aggregates, no I/O."""

@@ -1,0 +1,165 @@
+"""The TPS result form (C.Hasil) as a value, parsed from its JSON document.
+
+The list names follow the contest's kind and are never mapped across election types:
+Pemilu (Pilpres) records registered voters on the DPT and voters from the DPT, DPTb (moved in)
+and DPK (unregistered); Pilkada records registered voters and voters on the DPT, DPPh (moved in)
+and DPTb (unregistered).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from domain.contests import ContestKind
+from domain.errors import ErrorList, FieldError, InvalidInput
+from domain.rules import r11_box_in_range
+
+SPLIT_KEYS = ("l", "p", "j")
+BALLOT_KEYS = ("received", "used", "returned", "unused")
+
+
+@dataclass(frozen=True)
+class FormLayout:
+    registered: tuple[str, ...]
+    voted: tuple[str, ...]  # the lists of voters, without the form's own total row
+
+
+PEMILU = FormLayout(registered=("dpt",), voted=("dpt", "dptb", "dpk"))
+PILKADA = FormLayout(registered=("dpt", "dpph", "dptb"), voted=("dpt", "dpph", "dptb"))
+
+
+def layout_for(kind: ContestKind) -> FormLayout:
+    return PILKADA if kind.is_pilkada else PEMILU
+
+
+@dataclass(frozen=True)
+class Split:
+    l: int  # noqa: E741 - the form's own column name (laki-laki)
+    p: int
+    j: int
+
+
+@dataclass(frozen=True)
+class Form:
+    registered: dict[str, Split]
+    voted: dict[str, Split]  # the lists of the layout plus "total"
+    ballots: dict[str, int]
+    disabled_voted: Split
+    votes: dict[str, int]
+    valid: int
+    invalid: int
+    total: int
+
+    def to_dict(self) -> dict[str, Any]:
+        def split(s: Split) -> dict[str, int]:
+            return {"l": s.l, "p": s.p, "j": s.j}
+
+        return {
+            "registered": {k: split(v) for k, v in self.registered.items()},
+            "voted": {k: split(v) for k, v in self.voted.items()},
+            "ballots": dict(self.ballots),
+            "disabled_voted": split(self.disabled_voted),
+            "votes": dict(self.votes),
+            "valid": self.valid,
+            "invalid": self.invalid,
+            "total": self.total,
+        }
+
+    @property
+    def voter_lists(self) -> list[str]:
+        return [k for k in self.voted if k != "total"]
+
+
+def parse_form(data: object, kind: ContestKind, candidates: list[str], path: str = "form") -> Form:
+    """The form, or InvalidInput listing every field that cannot be part of a C.Hasil."""
+    errors = ErrorList()
+    layout = layout_for(kind)
+    if not isinstance(data, dict):
+        raise InvalidInput("the form must be an object", [FieldError(path, "must be an object")])
+    _unknown(
+        data,
+        {"registered", "voted", "ballots", "disabled_voted", "votes", "valid", "invalid", "total"},
+        path,
+        errors,
+    )
+    registered = _splits(data.get("registered"), layout.registered, f"{path}.registered", errors)
+    voted = _splits(data.get("voted"), (*layout.voted, "total"), f"{path}.voted", errors)
+    ballots = _boxes(data.get("ballots"), BALLOT_KEYS, f"{path}.ballots", errors)
+    disabled = _split(data.get("disabled_voted"), f"{path}.disabled_voted", errors)
+    votes = _boxes(data.get("votes"), tuple(candidates), f"{path}.votes", errors, "candidate")
+    valid = _box(data.get("valid"), f"{path}.valid", errors)
+    invalid = _box(data.get("invalid"), f"{path}.invalid", errors)
+    total = _box(data.get("total"), f"{path}.total", errors)
+    if errors:
+        raise InvalidInput("the form cannot be a C.Hasil", errors.errors)
+    return Form(registered, voted, ballots, disabled, votes, valid, invalid, total)  # type: ignore[arg-type]
+
+
+def flatten(form: dict[str, Any], prefix: str = "") -> dict[str, int]:
+    """Every box of a form document as `section.row.column -> number` (recap sums add these)."""
+    flat: dict[str, int] = {}
+    for key, value in form.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def unflatten(flat: dict[str, int]) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for name, value in flat.items():
+        *parents, leaf = name.split(".")
+        node = doc
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return doc
+
+
+def _unknown(data: dict[str, Any], allowed: set[str], path: str, errors: ErrorList) -> None:
+    for key in data:
+        if key not in allowed:
+            errors.add(f"{path}.{key}", "unknown field")
+
+
+def _box(value: object, path: str, errors: ErrorList) -> int:
+    if value is None:
+        errors.add(path, "missing")
+        return 0
+    if not isinstance(value, int) or isinstance(value, bool):
+        errors.add(path, "must be a whole number")
+        return 0
+    if not r11_box_in_range(value):
+        errors.add(path, "R11: every box of the form holds 0 to 999")
+        return 0
+    return value
+
+
+def _boxes(
+    data: object, keys: tuple[str, ...], path: str, errors: ErrorList, what: str = "field"
+) -> dict[str, int]:
+    if not isinstance(data, dict):
+        errors.add(path, "missing section" if data is None else "must be an object")
+        return {}
+    for key in data:
+        if key not in keys:
+            errors.add(f"{path}.{key}", f"unknown {what}")
+    return {key: _box(data.get(key), f"{path}.{key}", errors) for key in keys}
+
+
+def _split(data: object, path: str, errors: ErrorList) -> Split:
+    boxes = _boxes(data, SPLIT_KEYS, path, errors)
+    return Split(boxes.get("l", 0), boxes.get("p", 0), boxes.get("j", 0))
+
+
+def _splits(data: object, keys: tuple[str, ...], path: str, errors: ErrorList) -> dict[str, Split]:
+    if not isinstance(data, dict):
+        errors.add(path, "missing section" if data is None else "must be an object")
+        return {}
+    for key in data:
+        if key not in keys:
+            errors.add(f"{path}.{key}", "unknown list for this kind of contest")
+    return {key: _split(data.get(key), f"{path}.{key}", errors) for key in keys}

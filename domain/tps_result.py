@@ -1,0 +1,115 @@
+"""The result of one contest at one TPS: submitted once, then corrected, never overwritten."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import Conflict, StaleVersion
+from domain.ids import aggregate_id
+
+
+class TpsResult(Aggregate):
+    TOPIC = "rekap:TpsResult"
+
+    class Created(Aggregate.Created):
+        TOPIC = "rekap:TpsResult.Created"
+
+    class Corrected(Aggregate.Event):
+        TOPIC = "rekap:TpsResult.Corrected"
+        election_id: str
+        contest_id: str
+        tps: str
+        form: dict[str, Any]
+        reason: str
+        corrects_version: int
+        evidence: list[dict[str, Any]]
+        request_id: str | None
+        objection_id: str | None
+        plenary: dict[str, Any] | None
+        actor: dict[str, Any]
+
+    @staticmethod
+    def create_id(election_id: str, contest_id: str, tps: str) -> UUID:
+        return aggregate_id("result", election_id, contest_id, tps)
+
+    @event("Submitted", topic="rekap:TpsResult.Submitted")
+    def __init__(
+        self,
+        election_id: str,
+        contest_id: str,
+        tps: str,
+        form: dict[str, Any],
+        evidence: list[dict[str, Any]],
+        submission_id: str,
+        captured_at: str | None,
+        source: str,
+        actor: dict[str, Any],
+    ) -> None:
+        self.election_id = election_id
+        self.contest_id = contest_id
+        self.tps = tps
+        self.form = form
+        self.submission_id = submission_id
+        self.request_ids: list[str] = []
+
+    def is_same_submission(self, submission_id: str) -> bool:
+        return self.submission_id == submission_id
+
+    def check_first_submission(self, submission_id: str) -> None:
+        if not self.is_same_submission(submission_id):
+            raise Conflict(
+                f"TPS {self.tps} already has a result (submission {self.submission_id}); "
+                "a different reading is a correction, not a new submission"
+            )
+
+    def correct(
+        self,
+        *,
+        form: dict[str, Any],
+        reason: str,
+        expected_version: int,
+        actor: dict[str, Any],
+        evidence: list[dict[str, Any]] | None = None,
+        request_id: str | None = None,
+        objection_id: str | None = None,
+        plenary: dict[str, Any] | None = None,
+    ) -> None:
+        if expected_version != self.version:
+            raise StaleVersion(
+                f"the result of TPS {self.tps} is at version {self.version}, not {expected_version}"
+            )
+        self._record_correction(
+            election_id=self.election_id,
+            contest_id=self.contest_id,
+            tps=self.tps,
+            form=form,
+            reason=reason,
+            corrects_version=self.version,
+            evidence=evidence or [],
+            request_id=request_id,
+            objection_id=objection_id,
+            plenary=plenary,
+            actor=actor,
+        )
+
+    @event(Corrected)
+    def _record_correction(
+        self,
+        election_id: str,
+        contest_id: str,
+        tps: str,
+        form: dict[str, Any],
+        reason: str,
+        corrects_version: int,
+        evidence: list[dict[str, Any]],
+        request_id: str | None,
+        objection_id: str | None,
+        plenary: dict[str, Any] | None,
+        actor: dict[str, Any],
+    ) -> None:
+        self.form = form
+        if request_id:
+            self.request_ids.append(request_id)

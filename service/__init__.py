@@ -1,0 +1,1 @@
+"""The rekap application: commands, projections, audit, persistence settings and the CLI."""

@@ -1,0 +1,43 @@
+"""The event-sourced application: the one log every submission, correction and decision goes to."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+
+from service.config import Settings
+
+
+class Rekap(Application[UUID]):
+    """Its PostgreSQL table is `rekap_events`; on SQLite the library's `stored_events`."""
+
+    name = "rekap"
+    log_section_size = 1000
+
+    def get_or_none(self, aggregate_id: UUID) -> Any:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+
+    def save_and_position(self, *aggregates: Aggregate) -> int:
+        """Save atomically; the log position of the last event written."""
+        recordings = self.save(*aggregates)
+        return (
+            recordings[-1].notification.id
+            if recordings
+            else self.recorder.max_notification_id() or 0
+        )
+
+
+def build_application(settings: Settings, *, create_table: bool = False) -> Rekap:
+    if settings.database.is_sqlite:
+        Path(settings.database.path).parent.mkdir(parents=True, exist_ok=True)
+    env = settings.database.eventsourcing_env(
+        create_table=create_table, pool_size=settings.pool_size
+    )
+    return Rekap(env=env)

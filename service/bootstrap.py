@@ -1,0 +1,69 @@
+"""The one place where the application's parts are built and wired together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from service.application import Rekap, build_application
+from service.config import Settings
+from service.db import Database, ensure_schema
+from service.projections.recap import RecapProjection
+from service.projections.runner import ProjectionRunner
+from service.queries import RecapQueries
+from service.reference import Reference
+from service.results import ResultsContext
+from service.tokens import TokenStore
+
+
+def all_projections() -> list[Any]:
+    return [RecapProjection()]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    app: Rekap
+    db: Database
+    ref: Reference
+    runner: ProjectionRunner
+    queries: RecapQueries
+    results: ResultsContext
+    tokens: TokenStore
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.db.close()
+        self.app.close()
+
+
+def build_services(settings: Settings | None = None) -> Services:
+    """Everything a process needs; never creates tables (that is `rekap init`)."""
+    settings = settings or Settings.from_env()
+    app = build_application(settings)
+    db = Database(settings.database, pool_size=settings.pool_size)
+    ref = Reference(app)
+    runner = ProjectionRunner(app, db, all_projections())
+    return Services(
+        settings=settings,
+        app=app,
+        db=db,
+        ref=ref,
+        runner=runner,
+        queries=RecapQueries(db),
+        results=ResultsContext(app=app, db=db, ref=ref),
+        tokens=TokenStore(db),
+    )
+
+
+def init_store(settings: Settings | None = None) -> None:
+    """Create every table once (events, projections, tokens); running it again changes nothing."""
+    settings = settings or Settings.from_env()
+    ensure_schema(settings.database)
+    build_application(settings, create_table=True).close()
+    services = build_services(settings)
+    try:
+        services.runner.create_tables()
+        services.tokens.create_table()
+    finally:
+        services.close()

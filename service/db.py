@@ -1,0 +1,158 @@
+"""Connections to the store for rekap's own tables (projections, tokens, audit).
+
+The event tables belong to the eventsourcing library; everything else lives beside them in the
+same database, written with plain SQL that runs on both SQLite and PostgreSQL. Queries are
+written with `%s` placeholders; on SQLite they are rewritten to `?`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from service.config import DatabaseConfig
+
+Row = dict[str, Any]
+
+
+class Tx:
+    """One open transaction: execute statements, fetch rows as dicts."""
+
+    def __init__(self, cursor: Any, sqlite: bool) -> None:
+        self._cursor = cursor
+        self._sqlite = sqlite
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("%s", "?") if self._sqlite else sql
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Tx:
+        self._cursor.execute(self._sql(sql), params)
+        return self
+
+    def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if rows:
+            self._cursor.executemany(self._sql(sql), rows)
+
+    def fetchall(self) -> list[Row]:
+        rows = self._cursor.fetchall()
+        return [dict(r) for r in rows] if self._sqlite else rows
+
+    def fetchone(self) -> Row | None:
+        row = self._cursor.fetchone()
+        return dict(row) if (self._sqlite and row is not None) else row
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return self.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self._cursor.execute(self._sql(sql), params).fetchone()
+        return None if row is None else (row[0] if self._sqlite else next(iter(row.values())))
+
+    @property
+    def rowcount(self) -> int:
+        return self._cursor.rowcount
+
+
+class Database:
+    """A small pool of connections for rekap's own tables, on SQLite or PostgreSQL."""
+
+    def __init__(self, config: DatabaseConfig, pool_size: int = 4) -> None:
+        self.config = config
+        self.is_sqlite = config.is_sqlite
+        self._local = threading.local()
+        self._pool: ConnectionPool | None = None
+        if self.is_sqlite:
+            Path(config.path).parent.mkdir(parents=True, exist_ok=True)
+        else:
+            self._pool = ConnectionPool(
+                conninfo="",
+                kwargs={
+                    "host": config.host,
+                    "port": config.port,
+                    "user": config.user,
+                    "password": config.password,
+                    "dbname": config.dbname,
+                    "options": f"-c search_path={config.schema}",
+                    "row_factory": dict_row,
+                    "autocommit": False,
+                },
+                min_size=1,
+                max_size=max(pool_size, 1),
+                open=True,
+                timeout=30,
+            )
+
+    def _sqlite_connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.config.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def transaction(self, *, write: bool = True) -> Iterator[Tx]:
+        """A transaction that commits on success and rolls back on any error."""
+        if self.is_sqlite:
+            conn = self._sqlite_connection()
+            # IMMEDIATE takes the write lock up front: a deferred transaction that reads and then
+            # writes fails at once with SQLITE_BUSY when another process wrote in between.
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                yield Tx(conn.cursor(), sqlite=True)
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT" if write else "ROLLBACK")
+            return
+        assert self._pool is not None
+        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            yield Tx(cur, sqlite=False)
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self.transaction(write=False) as tx:
+            return tx.query(sql, params)
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self.transaction(write=False) as tx:
+            return tx.scalar(sql, params)
+
+    def execute_script(self, statements: Sequence[str]) -> None:
+        with self.transaction() as tx:
+            for statement in statements:
+                tx.execute(statement)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
+def ensure_schema(config: DatabaseConfig) -> None:
+    """Create the PostgreSQL schema named in the URL if it does not exist."""
+    if config.is_sqlite or config.schema == "public":
+        return
+    with psycopg.connect(
+        host=config.host,
+        port=config.port,
+        user=config.user,
+        password=config.password,
+        dbname=config.dbname,
+        autocommit=True,
+    ) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{config.schema}"')

@@ -1,0 +1,1 @@
+"""Read models built from the log: each applies batches of events exactly once."""

@@ -1,0 +1,365 @@
+"""The live tiered recap: every contest at every region from desa up to the contest's scope.
+
+Per TPS it keeps the current form, its version and anomalies; per region the sums of every box
+of the form of the TPS under it, how many TPS reported, and how many TPS carry a hard or a soft
+anomaly. A batch of events is folded in memory and written with one read and one write per
+table, so a rebuild runs at the speed of reading the log rather than one transaction per event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.codes import NATION, chain_up_to, parent_of, tier_of
+from domain.contests import Contest
+from domain.election import ContestDefinition, Election, RegionBatch
+from domain.form import flatten, parse_form
+from domain.rules import Severity, check_form
+from domain.tps_result import TpsResult
+from service.db import Tx
+from service.projections.base import LoggedEvent
+
+CHUNK = 500
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+@dataclass
+class TpsState:
+    version: int
+    form: dict[str, Any]
+    anomalies: list[dict[str, Any]]
+    submitted_at: str
+    updated_at: str
+    position: int
+
+    @property
+    def hard(self) -> int:
+        return int(any(a["severity"] == Severity.HARD for a in self.anomalies))
+
+    @property
+    def soft(self) -> int:
+        return int(any(a["severity"] == Severity.SOFT for a in self.anomalies))
+
+
+@dataclass
+class RegionDelta:
+    sums: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    reported: int = 0
+    hard: int = 0
+    soft: int = 0
+    position: int = 0
+
+
+class RecapProjection:
+    name = "recap"
+
+    def __init__(self, prefix: str = "") -> None:
+        self.p = prefix
+        self._contests: dict[tuple[str, str], Contest] = {}
+
+    def reset(self) -> None:
+        self._contests.clear()
+
+    def table_names(self) -> list[str]:
+        return [
+            f"{self.p}{t}"
+            for t in (
+                "election",
+                "contest",
+                "region",
+                "result_current",
+                "result_version",
+                "recap_total",
+            )
+        ]
+
+    def create_statements(self) -> list[str]:
+        p = self.p
+        return [
+            f"CREATE TABLE IF NOT EXISTS {p}election (election_id TEXT PRIMARY KEY, "
+            "name TEXT NOT NULL, position BIGINT NOT NULL)",
+            f"CREATE TABLE IF NOT EXISTS {p}contest (election_id TEXT NOT NULL, "
+            "contest_id TEXT NOT NULL, document TEXT NOT NULL, position BIGINT NOT NULL, "
+            "PRIMARY KEY (election_id, contest_id))",
+            f"CREATE TABLE IF NOT EXISTS {p}region (election_id TEXT NOT NULL, code TEXT NOT NULL, "
+            "parent TEXT, tier TEXT NOT NULL, name TEXT NOT NULL, tps_total INTEGER NOT NULL, "
+            "dpt BIGINT NOT NULL, PRIMARY KEY (election_id, code))",
+            f"CREATE INDEX IF NOT EXISTS {p}region_parent ON {p}region (election_id, parent)",
+            f"CREATE TABLE IF NOT EXISTS {p}result_current (election_id TEXT NOT NULL, "
+            "contest_id TEXT NOT NULL, tps TEXT NOT NULL, version INTEGER NOT NULL, "
+            "form TEXT NOT NULL, anomalies TEXT NOT NULL, hard INTEGER NOT NULL, "
+            "soft INTEGER NOT NULL, submitted_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
+            "position BIGINT NOT NULL, PRIMARY KEY (election_id, contest_id, tps))",
+            f"CREATE TABLE IF NOT EXISTS {p}result_version (election_id TEXT NOT NULL, "
+            "contest_id TEXT NOT NULL, tps TEXT NOT NULL, version INTEGER NOT NULL, "
+            "kind TEXT NOT NULL, form TEXT NOT NULL, reason TEXT, actor TEXT NOT NULL, "
+            "at TEXT NOT NULL, detail TEXT NOT NULL, position BIGINT NOT NULL, "
+            "PRIMARY KEY (election_id, contest_id, tps, version))",
+            f"CREATE TABLE IF NOT EXISTS {p}recap_total (election_id TEXT NOT NULL, "
+            "contest_id TEXT NOT NULL, code TEXT NOT NULL, sums TEXT NOT NULL, "
+            "tps_reported INTEGER NOT NULL, hard_tps INTEGER NOT NULL, soft_tps INTEGER NOT NULL, "
+            "position BIGINT NOT NULL, PRIMARY KEY (election_id, contest_id, code))",
+        ]
+
+    # -- applying events -------------------------------------------------------------------
+
+    def apply(self, tx: Tx, events: list[LoggedEvent]) -> None:
+        results: list[LoggedEvent] = []
+        for logged in events:
+            event = logged.event
+            if isinstance(event, TpsResult.Submitted | TpsResult.Corrected):
+                results.append(logged)
+                continue
+            # Set-up events come before any result that depends on them in the log, so
+            # results are folded after the set-up events of the same batch.
+            if results:
+                self._apply_results(tx, results)
+                results = []
+            if isinstance(event, Election.Registered):
+                self._election(tx, event, logged.position)
+            elif isinstance(event, ContestDefinition.Defined):
+                self._contest(tx, event, logged.position)
+            elif isinstance(event, RegionBatch.Loaded):
+                self._regions(tx, event)
+        if results:
+            self._apply_results(tx, results)
+
+    def _election(self, tx: Tx, event: Any, position: int) -> None:
+        tx.execute(
+            f"INSERT INTO {self.p}election (election_id, name, position) VALUES (%s, %s, %s) "
+            "ON CONFLICT (election_id) DO NOTHING",
+            (event.election_id, event.name, position),
+        )
+
+    def _contest(self, tx: Tx, event: Any, position: int) -> None:
+        tx.execute(
+            f"INSERT INTO {self.p}contest (election_id, contest_id, document, position) "
+            "VALUES (%s, %s, %s, %s) ON CONFLICT (election_id, contest_id) DO NOTHING",
+            (event.election_id, event.contest_id, _dumps(event.contest), position),
+        )
+
+    def _regions(self, tx: Tx, event: Any) -> None:
+        eid = event.election_id
+        tx.executemany(
+            f"INSERT INTO {self.p}region (election_id, code, parent, tier, name, tps_total, dpt) "
+            "VALUES (%s, %s, %s, %s, %s, 0, 0) ON CONFLICT (election_id, code) DO NOTHING",
+            [
+                (eid, code, parent_of(code), tier_of(code).value, name)
+                for code, name in event.regions
+            ]
+            + [(eid, NATION, None, "nasional", "INDONESIA")],
+        )
+        tx.executemany(
+            f"INSERT INTO {self.p}region (election_id, code, parent, tier, name, tps_total, dpt) "
+            "VALUES (%s, %s, %s, 'tps', %s, 1, %s) ON CONFLICT (election_id, code) DO NOTHING",
+            [(eid, code, parent_of(code), f"TPS {code[-3:]}", dpt) for code, dpt in event.tps],
+        )
+        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for code, dpt in event.tps:
+            for region in chain_up_to(parent_of(code) or NATION, NATION):
+                totals[region][0] += 1
+                totals[region][1] += dpt
+        tx.executemany(
+            f"UPDATE {self.p}region SET tps_total = tps_total + %s, dpt = dpt + %s "
+            "WHERE election_id = %s AND code = %s",
+            [(n, dpt, eid, code) for code, (n, dpt) in totals.items()],
+        )
+
+    def _contest_of(self, tx: Tx, election_id: str, contest_id: str) -> Contest:
+        key = (election_id, contest_id)
+        if key not in self._contests:
+            document = tx.scalar(
+                f"SELECT document FROM {self.p}contest WHERE election_id = %s AND contest_id = %s",
+                key,
+            )
+            self._contests[key] = Contest.from_dict(election_id, json.loads(document))
+        return self._contests[key]
+
+    def _apply_results(self, tx: Tx, events: list[LoggedEvent]) -> None:
+        keys = {(e.event.election_id, e.event.contest_id, e.event.tps) for e in events}
+        before = self._load_current(tx, keys)
+        current = dict(before)
+        versions = []
+        for logged in events:
+            event = logged.event
+            key = (event.election_id, event.contest_id, event.tps)
+            contest = self._contest_of(tx, key[0], key[1])
+            form = parse_form(event.form, contest.kind, contest.candidate_keys)
+            at = event.timestamp.isoformat()
+            previous = current.get(key)
+            current[key] = TpsState(
+                version=event.originator_version,
+                form=event.form,
+                anomalies=[a.to_dict() for a in check_form(form)],
+                submitted_at=previous.submitted_at if previous else at,
+                updated_at=at,
+                position=logged.position,
+            )
+            versions.append((*key, logged, at))
+        self._write_versions(tx, versions)
+        self._write_current(tx, {k: current[k] for k in keys})
+        self._write_totals(tx, before, current, keys)
+
+    def _load_current(self, tx: Tx, keys: set[tuple[str, str, str]]) -> dict[Any, TpsState]:
+        found: dict[Any, TpsState] = {}
+        by_contest: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for eid, cid, tps in keys:
+            by_contest[(eid, cid)].append(tps)
+        for (eid, cid), codes in by_contest.items():
+            for i in range(0, len(codes), CHUNK):
+                part = codes[i : i + CHUNK]
+                rows = tx.query(
+                    "SELECT tps, version, form, anomalies, submitted_at, updated_at, position "
+                    f"FROM {self.p}result_current WHERE election_id = %s AND contest_id = %s "
+                    f"AND tps IN ({', '.join(['%s'] * len(part))})",
+                    (eid, cid, *part),
+                )
+                for r in rows:
+                    found[(eid, cid, r["tps"])] = TpsState(
+                        r["version"],
+                        json.loads(r["form"]),
+                        json.loads(r["anomalies"]),
+                        r["submitted_at"],
+                        r["updated_at"],
+                        r["position"],
+                    )
+        return found
+
+    def _write_versions(self, tx: Tx, versions: list[tuple[Any, ...]]) -> None:
+        rows = []
+        for eid, cid, tps, logged, at in versions:
+            event = logged.event
+            if isinstance(event, TpsResult.Submitted):
+                kind, reason = "submitted", None
+                detail = {
+                    "submission_id": event.submission_id,
+                    "captured_at": event.captured_at,
+                    "source": event.source,
+                    "evidence": event.evidence,
+                }
+            else:
+                kind, reason = "corrected", event.reason
+                detail = {
+                    "corrects_version": event.corrects_version,
+                    "evidence": event.evidence,
+                    "request_id": event.request_id,
+                    "objection_id": event.objection_id,
+                    "plenary": event.plenary,
+                }
+            rows.append(
+                (
+                    eid,
+                    cid,
+                    tps,
+                    event.originator_version,
+                    kind,
+                    _dumps(event.form),
+                    reason,
+                    _dumps(event.actor),
+                    at,
+                    _dumps(detail),
+                    logged.position,
+                )
+            )
+        tx.executemany(
+            f"INSERT INTO {self.p}result_version (election_id, contest_id, tps, version, kind, "
+            "form, reason, actor, at, detail, position) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            rows,
+        )
+
+    def _write_current(self, tx: Tx, states: dict[Any, TpsState]) -> None:
+        tx.executemany(
+            f"INSERT INTO {self.p}result_current (election_id, contest_id, tps, version, form, "
+            "anomalies, hard, soft, submitted_at, updated_at, position) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (election_id, contest_id, tps) DO UPDATE SET version = excluded.version, "
+            "form = excluded.form, anomalies = excluded.anomalies, hard = excluded.hard, "
+            "soft = excluded.soft, updated_at = excluded.updated_at, position = excluded.position",
+            [
+                (
+                    *key,
+                    s.version,
+                    _dumps(s.form),
+                    _dumps(s.anomalies),
+                    s.hard,
+                    s.soft,
+                    s.submitted_at,
+                    s.updated_at,
+                    s.position,
+                )
+                for key, s in states.items()
+            ],
+        )
+
+    def _write_totals(
+        self, tx: Tx, before: dict[Any, TpsState], after: dict[Any, TpsState], keys: set[Any]
+    ) -> None:
+        deltas: dict[tuple[str, str, str], RegionDelta] = defaultdict(RegionDelta)
+        for key in keys:
+            eid, cid, tps = key
+            old, new = before.get(key), after[key]
+            old_flat = flatten(old.form) if old else {}
+            new_flat = flatten(new.form)
+            contest = self._contests[(eid, cid)]
+            for region in chain_up_to(parent_of(tps) or NATION, contest.region):
+                delta = deltas[(eid, cid, region)]
+                for name in old_flat.keys() | new_flat.keys():
+                    delta.sums[name] += new_flat.get(name, 0) - old_flat.get(name, 0)
+                delta.reported += 0 if old else 1
+                delta.hard += new.hard - (old.hard if old else 0)
+                delta.soft += new.soft - (old.soft if old else 0)
+                delta.position = max(delta.position, new.position)
+        existing = self._load_totals(tx, list(deltas))
+        rows = []
+        for key, delta in deltas.items():
+            sums, reported, hard, soft = existing.get(key, ({}, 0, 0, 0))
+            for name, value in delta.sums.items():
+                sums[name] = sums.get(name, 0) + value
+            rows.append(
+                (
+                    *key,
+                    _dumps(sums),
+                    reported + delta.reported,
+                    hard + delta.hard,
+                    soft + delta.soft,
+                    delta.position,
+                )
+            )
+        tx.executemany(
+            f"INSERT INTO {self.p}recap_total (election_id, contest_id, code, sums, tps_reported, "
+            "hard_tps, soft_tps, position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT (election_id, contest_id, code) DO UPDATE SET sums = excluded.sums, "
+            "tps_reported = excluded.tps_reported, hard_tps = excluded.hard_tps, "
+            "soft_tps = excluded.soft_tps, position = excluded.position",
+            rows,
+        )
+
+    def _load_totals(self, tx: Tx, keys: list[tuple[str, str, str]]) -> dict[Any, tuple[Any, ...]]:
+        found = {}
+        by_contest: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for eid, cid, code in keys:
+            by_contest[(eid, cid)].append(code)
+        for (eid, cid), codes in by_contest.items():
+            for i in range(0, len(codes), CHUNK):
+                part = codes[i : i + CHUNK]
+                rows = tx.query(
+                    "SELECT code, sums, tps_reported, hard_tps, soft_tps "
+                    f"FROM {self.p}recap_total WHERE election_id = %s AND contest_id = %s "
+                    f"AND code IN ({', '.join(['%s'] * len(part))})",
+                    (eid, cid, *part),
+                )
+                for r in rows:
+                    found[(eid, cid, r["code"])] = (
+                        json.loads(r["sums"]),
+                        r["tps_reported"],
+                        r["hard_tps"],
+                        r["soft_tps"],
+                    )
+        return found
