@@ -243,13 +243,18 @@ def submit_bulk(
         ids = [TpsResult.create_id(election_id, contest_id, s.tps) for _, s in part]
         versions = existing_versions(ctx.db, ids)
         fresh: list[tuple[int, Submission, TpsResult]] = []
+        repeated: list[tuple[int, Submission]] = []
         for (index, s), rid in zip(part, ids, strict=True):
             if rid in versions or s.tps in seen:
-                answers[index] = replace(_answer_existing(ctx, actor, s, source), index=index)
+                repeated.append((index, s))
             else:
                 seen[s.tps] = index
                 fresh.append((index, s, _new_result(s, actor, source)))
         answers.update(_save_fresh(ctx, actor, fresh, source))
+        # Answered after the new ones are saved: a TPS twice in one request is a retry of the
+        # first item (same submission id) or a conflict with it.
+        for index, s in repeated:
+            answers[index] = replace(_answer_existing(ctx, actor, s, source), index=index)
     return [answers[i] for i in range(len(items))]
 
 

@@ -1,0 +1,83 @@
+"""The Flask application factory: services in, HTTP out."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from api import auth, problems
+from api.blueprints import ALL_BLUEPRINTS
+from domain.errors import DomainError
+from service.bootstrap import Services, build_services
+
+log = logging.getLogger("rekap.api")
+
+MAX_BODY = 64 * 1024 * 1024  # a province's bulk import fits; evidence has its own, lower limit
+
+
+class RekapApi(Api):
+    ERROR_SCHEMA = problems.ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        return problems.from_http(error)
+
+
+def create_app(services: Services | None = None, config: dict[str, Any] | None = None) -> Flask:
+    app = Flask("rekap")
+    app.config.update(
+        API_TITLE="rekap",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        MAX_CONTENT_LENGTH=MAX_BODY,
+        JSON_SORT_KEYS=False,
+    )
+    app.config.update(config or {})
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["rekap"] = services or build_services()
+    api = RekapApi(app, spec_kwargs={
+        "info": {"description": "Event-sourced staged vote recapitulation (rekapitulasi "
+                 "suara berjenjang). Every write is an immutable event; every read is public."},
+        "components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer"}}},
+    })
+    for blueprint in ALL_BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    _register_error_handlers(app)
+    _register_request_hooks(app)
+    auth.check_access_rules(app, public_prefixes=("api-docs.",))
+    return app
+
+
+def _register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, problems.from_domain)
+    app.register_error_handler(
+        auth.Unauthenticated,
+        lambda e: problems.problem(401, str(e), headers={"WWW-Authenticate": "Bearer"}),
+    )
+    app.register_error_handler(HTTPException, problems.from_http)
+    app.register_error_handler(Exception, problems.from_unexpected)
+
+
+def _register_request_hooks(app: Flask) -> None:
+    @app.before_request
+    def start() -> None:
+        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def finish(response: Response) -> Response:
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+        log.info("%s %s %s %.1fms id=%s", request.method, request.path, response.status_code,
+                 elapsed * 1000, g.get("request_id"))
+        return response

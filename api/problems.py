@@ -1,0 +1,144 @@
+"""Errors as `application/problem+json` (RFC 9457), with a stable code and field-level errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, g, json
+from werkzeug.exceptions import HTTPException
+
+from domain.errors import (
+    Conflict,
+    DomainError,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    StaleVersion,
+)
+
+log = logging.getLogger("rekap.api")
+
+PROBLEM_TYPE = "https://rekap.id/problems/"
+MEDIA_TYPE = "application/problem+json"
+
+DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
+    (Forbidden, 403),
+    (NotFound, 404),
+    (StaleVersion, 412),
+    (Conflict, 409),
+    (InvalidInput, 422),
+]
+HTTP_CODES = {
+    400: "malformed_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    412: "precondition_failed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_input",
+    428: "precondition_required",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+class ProblemSchema(ma.Schema):
+    """The body of every error (documentation only)."""
+
+    type = ma.fields.String()
+    title = ma.fields.String()
+    status = ma.fields.Integer()
+    detail = ma.fields.String()
+    code = ma.fields.String()
+    errors = ma.fields.List(ma.fields.Dict())
+    request_id = ma.fields.String()
+
+
+def problem(
+    status: int,
+    detail: str,
+    code: str | None = None,
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    code = code or HTTP_CODES.get(status, "error")
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE + code,
+        "title": _title(status),
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    if errors:
+        body["errors"] = [e.to_dict() for e in errors]
+    request_id = getattr(g, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    response = Response(json.dumps(body), status=status, mimetype=MEDIA_TYPE)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def from_domain(error: DomainError) -> Response:
+    status = next((s for cls, s in DOMAIN_STATUS if isinstance(error, cls)), 422)
+    code = error.code if type(error) is not DomainError else "rule_violation"
+    return problem(status, error.message, code, error.errors)
+
+
+def from_http(error: HTTPException) -> Response:
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    errors = _field_errors(data.get("messages") or data.get("errors") or {})
+    if status == 422 and errors:
+        return problem(422, "the request does not match its schema", "invalid_input", errors)
+    if status == 400 and errors:
+        return problem(400, "the request is malformed", "malformed_request", errors)
+    detail = data.get("message") or error.description or _title(status)
+    return problem(status, str(detail), headers=dict(data.get("headers") or {}))
+
+
+def from_unexpected(error: Exception) -> Response:
+    log.exception("unexpected error", exc_info=error)
+    return problem(500, "an unexpected error occurred; it has been logged", "internal_error")
+
+
+def _field_errors(messages: Any, prefix: str = "") -> list[FieldError]:
+    """Flatten webargs/marshmallow messages ({"json": {"form": {"votes": ["..."]}}})."""
+    found: list[FieldError] = []
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = str(key)
+            if not prefix and name in ("json", "query", "headers", "path", "view_args", "form"):
+                path = "" if name == "json" else name
+            else:
+                path = f"{prefix}.{name}" if prefix else name
+            found.extend(_field_errors(value, path))
+    elif isinstance(messages, list):
+        if all(isinstance(m, str) for m in messages):
+            found.append(FieldError(prefix or "body", "; ".join(messages)))
+        else:
+            for item in messages:
+                found.extend(_field_errors(item, prefix))
+    elif isinstance(messages, str):
+        found.append(FieldError(prefix or "body", messages))
+    return found
+
+
+def _title(status: int) -> str:
+    from http import HTTPStatus
+
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"

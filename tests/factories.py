@@ -1,0 +1,99 @@
+"""Small elections and forms for tests, built the way clients would send them."""
+
+from __future__ import annotations
+
+import copy
+import uuid
+from typing import Any
+
+from domain.access import SYSTEM, Actor, Role
+from service.bootstrap import Services
+from service.elections import create_election, define_contest, load_regions
+
+ELECTION = "test-2024"
+CONTEST = "gub-99"
+PILPRES = "ppwp"
+
+# Province 91 with two kab/kota; kab 9101 has two kecamatan; small desa with a few TPS each.
+TREE: dict[str, Any] = {
+    "regions": [
+        {"code": "91", "name": "PROVINSI UJI"},
+        {"code": "9101", "name": "KAB SATU"},
+        {"code": "9102", "name": "KAB DUA"},
+        {"code": "910101", "name": "KEC SATU SATU"},
+        {"code": "910102", "name": "KEC SATU DUA"},
+        {"code": "910201", "name": "KEC DUA SATU"},
+        {"code": "9101011001", "name": "DESA A"},
+        {"code": "9101011002", "name": "DESA B"},
+        {"code": "9101021001", "name": "DESA C"},
+        {"code": "9102011001", "name": "DESA D"},
+    ],
+    "tps": [
+        {"code": "9101011001001", "dpt": 250},
+        {"code": "9101011001002", "dpt": 240},
+        {"code": "9101011002001", "dpt": 300},
+        {"code": "9101021001001", "dpt": 200},
+        {"code": "9101021001002", "dpt": 210},
+        {"code": "9102011001001", "dpt": 280},
+    ],
+}
+TPS = [t["code"] for t in TREE["tps"]]
+DPT = {t["code"]: t["dpt"] for t in TREE["tps"]}
+
+GUBERNUR: dict[str, Any] = {
+    "id": CONTEST,
+    "kind": "gubernur",
+    "region": "91",
+    "winner_rule": "majority_runoff",
+    "candidates": [{"number": 1, "name": "Pasangan Satu"}, {"number": 2, "name": "Pasangan Dua"},
+                   {"number": 3, "name": "Pasangan Tiga"}],
+}
+
+
+def setup_election(services: Services, contest: dict[str, Any] | None = None) -> None:
+    create_election(services.app, SYSTEM, ELECTION, "Pemilihan Uji 2024")
+    define_contest(services.app, services.ref, SYSTEM, ELECTION, contest or GUBERNUR)
+    load_regions(services.app, services.ref, SYSTEM, ELECTION, [TREE])
+
+
+def split(total: int, men_share: float = 0.5) -> dict[str, int]:
+    men = int(total * men_share)
+    return {"l": men, "p": total - men, "j": total}
+
+
+def pilkada_form(dpt: int, votes: dict[str, int], invalid: int = 2,
+                 dpph: int = 1, dptb: int = 1) -> dict[str, Any]:
+    """A consistent Pilkada C.Hasil (every hard and soft rule holds)."""
+    valid = sum(votes.values())
+    total = valid + invalid
+    from_dpt = total - dpph - dptb
+    reserve = -(-dpt * 2 // 100)
+    return {
+        "registered": {"dpt": split(dpt), "dpph": split(dpph), "dptb": split(dptb)},
+        "voted": {"dpt": split(from_dpt), "dpph": split(dpph), "dptb": split(dptb),
+                  "total": _sum_splits(split(from_dpt), split(dpph), split(dptb))},
+        "ballots": {"received": dpt + reserve, "used": total, "returned": 1,
+                    "unused": dpt + reserve - total - 1},
+        "disabled_voted": split(2),
+        "votes": dict(votes),
+        "valid": valid,
+        "invalid": invalid,
+        "total": total,
+    }
+
+
+def _sum_splits(*splits: dict[str, int]) -> dict[str, int]:
+    return {k: sum(s[k] for s in splits) for k in ("l", "p", "j")}
+
+
+def submission(form: dict[str, Any], submission_id: str | None = None) -> dict[str, Any]:
+    return {"submission_id": submission_id or str(uuid.uuid4()),
+            "captured_at": "2024-11-27T14:05:00+07:00", "form": copy.deepcopy(form)}
+
+
+def kpps(tps: str) -> Actor:
+    return Actor(id=f"kpps-{tps}", role=Role.KPPS, scope=tps)
+
+
+def operator(kab: str) -> Actor:
+    return Actor(id=f"operator-{kab}", role=Role.OPERATOR, scope=kab)
