@@ -28,8 +28,14 @@ BACKENDS = ["sqlite", "postgresql"]
 def _postgres_error() -> str | None:
     config = parse_database_url(POSTGRES_URL)
     try:
-        with psycopg.connect(host=config.host, port=config.port, user=config.user,
-                             password=config.password, dbname=config.dbname, connect_timeout=3):
+        with psycopg.connect(
+            host=config.host,
+            port=config.port,
+            user=config.user,
+            password=config.password,
+            dbname=config.dbname,
+            connect_timeout=3,
+        ):
             return None
     except psycopg.Error as exc:
         return str(exc).strip().splitlines()[0]
@@ -49,16 +55,24 @@ def require_postgres() -> None:
 
 def drop_schema(schema: str) -> None:
     config = parse_database_url(POSTGRES_URL)
-    with psycopg.connect(host=config.host, port=config.port, user=config.user,
-                         password=config.password, dbname=config.dbname, autocommit=True) as conn:
+    with psycopg.connect(
+        host=config.host,
+        port=config.port,
+        user=config.user,
+        password=config.password,
+        dbname=config.dbname,
+        autocommit=True,
+    ) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 def make_settings(backend: str, directory: Path) -> tuple[Settings, str | None]:
     """Settings for a fresh, isolated store; the PostgreSQL schema name, if any."""
-    env = {"REKAP_EVIDENCE_DIR": str(directory / "evidence"),
-           "REKAP_AUDIT_KEY": str(directory / "audit-key.pem"),
-           "REKAP_POOL_SIZE": "4"}
+    env = {
+        "REKAP_EVIDENCE_DIR": str(directory / "evidence"),
+        "REKAP_AUDIT_KEY": str(directory / "audit-key.pem"),
+        "REKAP_POOL_SIZE": "4",
+    }
     if backend == "sqlite":
         env["REKAP_DATABASE_URL"] = f"sqlite:///{directory / 'rekap.db'}"
         return Settings.from_env(env), None

@@ -45,8 +45,11 @@ GUBERNUR: dict[str, Any] = {
     "kind": "gubernur",
     "region": "91",
     "winner_rule": "majority_runoff",
-    "candidates": [{"number": 1, "name": "Pasangan Satu"}, {"number": 2, "name": "Pasangan Dua"},
-                   {"number": 3, "name": "Pasangan Tiga"}],
+    "candidates": [
+        {"number": 1, "name": "Pasangan Satu"},
+        {"number": 2, "name": "Pasangan Dua"},
+        {"number": 3, "name": "Pasangan Tiga"},
+    ],
 }
 
 
@@ -61,8 +64,9 @@ def split(total: int, men_share: float = 0.5) -> dict[str, int]:
     return {"l": men, "p": total - men, "j": total}
 
 
-def pilkada_form(dpt: int, votes: dict[str, int], invalid: int = 2,
-                 dpph: int = 1, dptb: int = 1) -> dict[str, Any]:
+def pilkada_form(
+    dpt: int, votes: dict[str, int], invalid: int = 2, dpph: int = 1, dptb: int = 1
+) -> dict[str, Any]:
     """A consistent Pilkada C.Hasil (every hard and soft rule holds)."""
     valid = sum(votes.values())
     total = valid + invalid
@@ -70,10 +74,18 @@ def pilkada_form(dpt: int, votes: dict[str, int], invalid: int = 2,
     reserve = -(-dpt * 2 // 100)
     return {
         "registered": {"dpt": split(dpt), "dpph": split(dpph), "dptb": split(dptb)},
-        "voted": {"dpt": split(from_dpt), "dpph": split(dpph), "dptb": split(dptb),
-                  "total": _sum_splits(split(from_dpt), split(dpph), split(dptb))},
-        "ballots": {"received": dpt + reserve, "used": total, "returned": 1,
-                    "unused": dpt + reserve - total - 1},
+        "voted": {
+            "dpt": split(from_dpt),
+            "dpph": split(dpph),
+            "dptb": split(dptb),
+            "total": _sum_splits(split(from_dpt), split(dpph), split(dptb)),
+        },
+        "ballots": {
+            "received": dpt + reserve,
+            "used": total,
+            "returned": 1,
+            "unused": dpt + reserve - total - 1,
+        },
         "disabled_voted": split(2),
         "votes": dict(votes),
         "valid": valid,
@@ -87,8 +99,11 @@ def _sum_splits(*splits: dict[str, int]) -> dict[str, int]:
 
 
 def submission(form: dict[str, Any], submission_id: str | None = None) -> dict[str, Any]:
-    return {"submission_id": submission_id or str(uuid.uuid4()),
-            "captured_at": "2024-11-27T14:05:00+07:00", "form": copy.deepcopy(form)}
+    return {
+        "submission_id": submission_id or str(uuid.uuid4()),
+        "captured_at": "2024-11-27T14:05:00+07:00",
+        "form": copy.deepcopy(form),
+    }
 
 
 def kpps(tps: str) -> Actor:

@@ -9,7 +9,17 @@ import pytest
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
 from service.bootstrap import Services
 from service.results import correct, submit, submit_bulk
-from tests.factories import CONTEST, DPT, ELECTION, TPS, kpps, operator, pilkada_form, setup_election, submission
+from tests.factories import (
+    CONTEST,
+    DPT,
+    ELECTION,
+    TPS,
+    kpps,
+    operator,
+    pilkada_form,
+    setup_election,
+    submission,
+)
 
 
 @pytest.fixture
@@ -47,11 +57,23 @@ def test_a_retried_submission_id_is_one_submission(ready: Services) -> None:
 
 def test_a_different_first_submission_is_a_conflict_not_an_overwrite(ready: Services) -> None:
     tps = TPS[1]
-    submit(ready.results, kpps(tps), ELECTION, CONTEST, tps,
-           submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30})))
+    submit(
+        ready.results,
+        kpps(tps),
+        ELECTION,
+        CONTEST,
+        tps,
+        submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30})),
+    )
     with pytest.raises(Conflict):
-        submit(ready.results, kpps(tps), ELECTION, CONTEST, tps,
-               submission(pilkada_form(DPT[tps], {"1": 11, "2": 20, "3": 30})))
+        submit(
+            ready.results,
+            kpps(tps),
+            ELECTION,
+            CONTEST,
+            tps,
+            submission(pilkada_form(DPT[tps], {"1": 11, "2": 20, "3": 30})),
+        )
     ready.runner.catch_up()
     assert ready.queries.tps_result(ELECTION, CONTEST, tps)["form"]["votes"]["1"] == 10
 
@@ -63,9 +85,15 @@ def test_a_correction_keeps_the_first_submission_readable(ready: Services) -> No
     wrong["votes"]["1"] = 652  # an OCR misread of the hundreds digit: R4 breaks
     first = submit(ready.results, kpps(tps), ELECTION, CONTEST, tps, submission(wrong))
     assert [a["rule"] for a in first.anomalies] == ["R4"]
-    corrected = correct(ready.results, kpps(tps), ELECTION, CONTEST, tps,
-                        {"form": fixed, "reason": "salah baca: 652 seharusnya 152"},
-                        expected_version=1)
+    corrected = correct(
+        ready.results,
+        kpps(tps),
+        ELECTION,
+        CONTEST,
+        tps,
+        {"form": fixed, "reason": "salah baca: 652 seharusnya 152"},
+        expected_version=1,
+    )
     assert corrected.version == 2 and corrected.anomalies == []
     ready.runner.catch_up()
     doc = ready.queries.tps_result(ELECTION, CONTEST, tps)
@@ -106,26 +134,35 @@ def test_writers_act_only_within_their_scope(ready: Services) -> None:
         submit(ready.results, kpps(TPS[1]), ELECTION, CONTEST, TPS[0], submission(form))
     with pytest.raises(Forbidden):
         submit(ready.results, operator("9102"), ELECTION, CONTEST, TPS[0], submission(form))
-    assert submit(ready.results, operator("9101"), ELECTION, CONTEST, TPS[0],
-                  submission(form)).created
+    assert submit(
+        ready.results, operator("9101"), ELECTION, CONTEST, TPS[0], submission(form)
+    ).created
 
 
 def test_an_unknown_tps_or_contest_is_not_found(ready: Services) -> None:
     form = pilkada_form(200, {"1": 1, "2": 2, "3": 3})
     with pytest.raises(NotFound):
-        submit(ready.results, kpps("9101011001009"), ELECTION, CONTEST, "9101011001009",
-               submission(form))
+        submit(
+            ready.results,
+            kpps("9101011001009"),
+            ELECTION,
+            CONTEST,
+            "9101011001009",
+            submission(form),
+        )
     with pytest.raises(NotFound):
         submit(ready.results, kpps(TPS[0]), ELECTION, "nope", TPS[0], submission(form))
 
 
 def test_bulk_answers_item_by_item(ready: Services) -> None:
-    good = [{"tps": t, **submission(pilkada_form(DPT[t], {"1": 5, "2": 5, "3": 5}))}
-            for t in TPS[:4]]
+    good = [
+        {"tps": t, **submission(pilkada_form(DPT[t], {"1": 5, "2": 5, "3": 5}))} for t in TPS[:4]
+    ]
     broken = {"tps": TPS[4], **submission({"votes": {}})}
     outside = {"tps": TPS[5], **submission(pilkada_form(DPT[TPS[5]], {"1": 1, "2": 1, "3": 1}))}
-    answers = submit_bulk(ready.results, operator("9101"), ELECTION, CONTEST,
-                          [*good, broken, outside, good[0]])
+    answers = submit_bulk(
+        ready.results, operator("9101"), ELECTION, CONTEST, [*good, broken, outside, good[0]]
+    )
     assert [a.status for a in answers] == [201, 201, 201, 201, 422, 403, 200]
     again = submit_bulk(ready.results, operator("9101"), ELECTION, CONTEST, good)
     assert [a.status for a in again] == [200] * 4
@@ -135,10 +172,23 @@ def test_bulk_answers_item_by_item(ready: Services) -> None:
 
 def test_rebuilding_the_projections_gives_exactly_the_live_figures(ready: Services) -> None:
     for i, tps in enumerate(TPS):
-        submit(ready.results, kpps(tps), ELECTION, CONTEST, tps,
-               submission(pilkada_form(DPT[tps], {"1": 10 + i, "2": 20, "3": 30 - i})))
-    correct(ready.results, kpps(TPS[0]), ELECTION, CONTEST, TPS[0],
-            {"form": pilkada_form(DPT[TPS[0]], {"1": 99, "2": 1, "3": 1}), "reason": "x"}, 1)
+        submit(
+            ready.results,
+            kpps(tps),
+            ELECTION,
+            CONTEST,
+            tps,
+            submission(pilkada_form(DPT[tps], {"1": 10 + i, "2": 20, "3": 30 - i})),
+        )
+    correct(
+        ready.results,
+        kpps(TPS[0]),
+        ELECTION,
+        CONTEST,
+        TPS[0],
+        {"form": pilkada_form(DPT[TPS[0]], {"1": 99, "2": 1, "3": 1}), "reason": "x"},
+        1,
+    )
     ready.runner.catch_up()
     codes = ["91", "9101", "9102", "910101", "910102", "9101011001"]
     live = [ready.queries.region(ELECTION, CONTEST, c) for c in codes]
