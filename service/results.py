@@ -20,6 +20,7 @@ from domain.tps_result import TpsResult
 from service.application import Rekap
 from service.db import Database
 from service.eventlog import existing_versions, position_of
+from service.group_commit import GroupCommit
 from service.reference import Reference
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -38,6 +39,11 @@ class ResultsContext:
     ref: Reference
     evidence_exists: EvidenceCheck = lambda digest: True
     correction_guard: CorrectionGuard | None = None
+    # Concurrent first submissions of one process share a transaction (service/group_commit.py).
+    commits: GroupCommit = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.commits = GroupCommit(self.app)
 
 
 @dataclass(frozen=True)
@@ -128,7 +134,7 @@ def submit(
     if existing is None:
         result = _new_result(s, actor, source)
         try:
-            position = ctx.app.save_and_position(result)
+            position = ctx.commits.save(result)
             return _outcome(result, position, s.contest, created=True)
         except IntegrityError:
             existing = ctx.app.repository.get(result_id)  # lost a race with another submission
