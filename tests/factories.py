@@ -53,10 +53,12 @@ GUBERNUR: dict[str, Any] = {
 }
 
 
-def setup_election(services: Services, contest: dict[str, Any] | None = None) -> None:
-    create_election(services.app, SYSTEM, ELECTION, "Pemilihan Uji 2024")
-    define_contest(services.app, services.ref, SYSTEM, ELECTION, contest or GUBERNUR)
-    load_regions(services.app, services.ref, SYSTEM, ELECTION, [TREE])
+def setup_election(
+    services: Services, contest: dict[str, Any] | None = None, election_id: str = ELECTION
+) -> None:
+    create_election(services.app, SYSTEM, election_id, "Pemilihan Uji 2024")
+    define_contest(services.app, services.ref, SYSTEM, election_id, contest or GUBERNUR)
+    load_regions(services.app, services.ref, SYSTEM, election_id, [TREE])
 
 
 def split(total: int, men_share: float = 0.5) -> dict[str, int]:
@@ -86,7 +88,7 @@ def pilkada_form(
             "returned": 1,
             "unused": dpt + reserve - total - 1,
         },
-        "disabled_voted": split(2),
+        "disabled_voted": split(min(2, total)),
         "votes": dict(votes),
         "valid": valid,
         "invalid": invalid,

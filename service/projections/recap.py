@@ -63,6 +63,18 @@ class RecapProjection:
         self.p = prefix
         self._contests: dict[tuple[str, str], Contest] = {}
 
+    def primary_keys(self) -> list[tuple[str, list[str]]]:
+        """Each table with its primary key, for row-by-row comparisons."""
+        p = self.p
+        return [
+            (f"{p}election", ["election_id"]),
+            (f"{p}contest", ["election_id", "contest_id"]),
+            (f"{p}region", ["election_id", "code"]),
+            (f"{p}result_current", ["election_id", "contest_id", "tps"]),
+            (f"{p}result_version", ["election_id", "contest_id", "tps", "version"]),
+            (f"{p}recap_total", ["election_id", "contest_id", "code"]),
+        ]
+
     def reset(self) -> None:
         self._contests.clear()
 

@@ -59,7 +59,10 @@ class ProjectionRunner:
                 )
 
     def drop_tables(self) -> None:
-        statements = []
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {self.positions_table} "
+            "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)"
+        ]
         for projection in self.projections:
             statements += [f"DROP TABLE IF EXISTS {t}" for t in projection.table_names()]
         statements.append(
