@@ -1,0 +1,115 @@
+"""The `rekap` command line, as an operator uses it, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from service.cli import main
+from service.config import Settings
+from tests.factories import CONTEST, DPT, ELECTION, GUBERNUR, TPS, TREE, pilkada_form, submission
+
+
+@pytest.fixture
+def rekap(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    monkeypatch.setenv("REKAP_DATABASE_URL", settings.database.url)
+
+    def run(*argv: str) -> tuple[int, str, str]:
+        code = main(list(argv))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert run("init")[0] == 0
+    return run
+
+
+def write(path: Path, document: object) -> str:
+    path.write_text(json.dumps(document))
+    return str(path)
+
+
+def test_an_operator_loads_submits_recaps_and_rebuilds(rekap, tmp_path: Path) -> None:
+    election = write(
+        tmp_path / "election.json",
+        {"election": {"id": ELECTION, "name": "Pemilihan Uji"}, "contests": [GUBERNUR], **TREE},
+    )
+    code, out, _ = rekap("election", "load", election)
+    assert code == 0 and json.loads(out)["loaded"] == 3
+    code, out, _ = rekap("election", "load", election)
+    assert code == 0 and json.loads(out)["unchanged"] == 3 and json.loads(out)["loaded"] == 0
+
+    body = write(
+        tmp_path / "c1.json", submission(pilkada_form(DPT[TPS[0]], {"1": 7, "2": 8, "3": 9}))
+    )
+    code, out, _ = rekap(
+        "submit", "--election", ELECTION, "--contest", CONTEST, "--tps", "91.01.01.1001.001", body
+    )
+    assert code == 0 and json.loads(out)["status"] == "created"
+    code, out, _ = rekap(
+        "submit", "--election", ELECTION, "--contest", CONTEST, "--tps", TPS[0], body
+    )
+    assert code == 0 and json.loads(out)["status"] == "already stored"
+
+    code, out, _ = rekap("recap", "--election", ELECTION, "--contest", CONTEST, "--json")
+    recap = json.loads(out)
+    assert code == 0 and recap["votes"] == {"1": 7, "2": 8, "3": 9} and recap["tps_reported"] == 1
+    code, out, _ = rekap("recap", "--election", ELECTION, "--contest", CONTEST, "9101")
+    assert code == 0 and "KAB SATU" in out and "1/5" in out.replace(" ", "")
+
+    code, out, _ = rekap("projections", "rebuild")
+    assert code == 0 and json.loads(out)["rebuilt"] is True
+    code, out, _ = rekap("recap", "--election", ELECTION, "--contest", CONTEST, "--json")
+    assert json.loads(out) == recap
+
+
+def test_bad_input_is_a_clear_error_and_a_non_zero_exit(rekap, tmp_path: Path) -> None:
+    code, _, err = rekap("election", "load", str(tmp_path / "missing.json"))
+    assert code == 1 and "no such file" in err
+    (tmp_path / "broken.json").write_text("{not json")
+    code, _, err = rekap("election", "load", str(tmp_path / "broken.json"))
+    assert code == 1 and "not valid JSON" in err
+    election = write(
+        tmp_path / "e.json",
+        {"election": {"id": ELECTION, "name": "U"}, "contests": [GUBERNUR], **TREE},
+    )
+    rekap("election", "load", election)
+    form = pilkada_form(DPT[TPS[1]], {"1": 1, "2": 1, "3": 1})
+    form["votes"]["7"] = 3
+    body = write(tmp_path / "bad.json", submission(form))
+    code, out, err = rekap(
+        "submit", "--election", ELECTION, "--contest", CONTEST, "--tps", TPS[1], body
+    )
+    assert code == 1 and out == "" and "form.votes.7: unknown candidate" in err
+    code, _, err = rekap("recap", "--election", ELECTION, "--contest", "nope")
+    assert code == 1 and "no contest 'nope'" in err
+
+
+def test_a_token_is_printed_once_and_nothing_else(rekap) -> None:
+    code, out, _ = rekap(
+        "token", "create", "--role", "ppk", "--scope", "91.01.01", "--name", "PPK Satu"
+    )
+    token = out.strip()
+    assert code == 0 and token.startswith("rk_") and out.count("\n") == 1
+    code, out, _ = rekap("token", "list")
+    assert token not in out and '"scope": "910101"' in out
+    code, _, err = rekap("token", "create", "--role", "kpps", "--scope", "9101")
+    assert code == 1 and "scoped to a tps" in err
+    token_id = json.loads(out.splitlines()[0])["token_id"]
+    assert rekap("token", "revoke", token_id)[0] == 0
+    assert rekap("token", "revoke", token_id)[0] == 1
+
+
+def test_every_command_has_help(capsys: pytest.CaptureFixture) -> None:
+    for argv in (
+        ["--help"],
+        ["serve", "--help"],
+        ["submit", "--help"],
+        ["projections", "rebuild", "--help"],
+        ["token", "create", "--help"],
+    ):
+        with pytest.raises(SystemExit) as done:
+            main(argv)
+        assert done.value.code == 0
+    assert "usage: rekap" in capsys.readouterr().out

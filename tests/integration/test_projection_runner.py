@@ -1,0 +1,78 @@
+"""The projections apply each event exactly once and resume after a crash."""
+
+from __future__ import annotations
+
+import pytest
+
+from service.bootstrap import Services
+from service.projections.runner import ProjectionRunner
+from service.results import submit
+from tests.factories import (
+    CONTEST,
+    DPT,
+    ELECTION,
+    TPS,
+    kpps,
+    pilkada_form,
+    setup_election,
+    submission,
+)
+
+
+@pytest.fixture
+def ready(services: Services) -> Services:
+    setup_election(services)
+    for tps in TPS:
+        submit(
+            services.results,
+            kpps(tps),
+            ELECTION,
+            CONTEST,
+            tps,
+            submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30})),
+        )
+    return services
+
+
+def test_a_crash_in_the_middle_of_a_batch_leaves_nothing_half_applied(
+    ready: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    projection = ready.runner.projections[0]
+    original = projection._write_totals
+
+    def crash(*args: object) -> None:
+        original(*args)  # the totals are written, then the process dies before the commit
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(projection, "_write_totals", crash)
+    with pytest.raises(RuntimeError):
+        ready.runner.catch_up()
+    assert ready.runner.position() == 0
+    assert ready.db.query("SELECT * FROM recap_total") == []
+    monkeypatch.setattr(projection, "_write_totals", original)
+    ready.runner.catch_up()
+    assert ready.runner.position() == ready.runner.head()
+    top = ready.queries.region(ELECTION, CONTEST, "91")
+    assert top["votes"] == {"1": 60, "2": 120, "3": 180} and top["tps_reported"] == 6
+
+
+def test_a_batch_is_never_applied_twice(ready: Services) -> None:
+    ready.runner.catch_up()
+    before = ready.queries.region(ELECTION, CONTEST, "91")
+    # A second runner that still believes the projection is at 0 must not apply anything.
+    stale = ProjectionRunner(ready.app, ready.db, ready.runner.projections)
+    stale.position = lambda: 0  # type: ignore[method-assign]
+    stale.run_batch()
+    assert ready.queries.region(ELECTION, CONTEST, "91") == before
+
+
+def test_a_read_can_wait_for_the_position_a_write_returned(ready: Services) -> None:
+    import threading
+
+    position = ready.app.recorder.max_notification_id()
+    assert ready.runner.wait_for(position, timeout=0.05) is False
+    worker = threading.Thread(target=ready.runner.catch_up)
+    worker.start()
+    assert ready.runner.wait_for(position, timeout=10) is True
+    worker.join()
+    assert ready.queries.region(ELECTION, CONTEST, "91")["position"] >= position
