@@ -65,6 +65,8 @@ def define_contest(
 
 @dataclass(frozen=True)
 class LoadSummary:
+    """What a load did; `regions` counts the kecamatan and desa it carried."""
+
     chunks: int
     loaded: int
     unchanged: int
@@ -117,7 +119,7 @@ def _load(
         batches = []
         for chunk in parse_region_tree(document):
             counts["chunks"] += 1
-            counts["regions"] += len(chunk.regions)
+            counts["regions"] += sum(1 for code, _ in chunk.regions if len(code) >= 6)
             counts["tps"] += len(chunk.tps)
             batch = _new_batch(app, actor, election_id, chunk)
             if batch is None:
