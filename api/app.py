@@ -13,6 +13,8 @@ from werkzeug.exceptions import HTTPException
 
 from api import auth, problems
 from api.blueprints import ALL_BLUEPRINTS
+from api.http import ProjectionLagging
+from api.metrics import init_metrics
 from domain.errors import DomainError
 from service.bootstrap import Services, build_services
 
@@ -26,6 +28,14 @@ class RekapApi(Api):
 
     def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
         return problems.from_http(error)
+
+    def _register_responses(self) -> None:
+        """The library's error responses, documented as application/problem+json."""
+        super()._register_responses()
+        for response in self.spec.components.responses_lazy.values():
+            content = response.get("content", {})
+            if self.DEFAULT_RESPONSE_CONTENT_TYPE in content:
+                content[problems.MEDIA_TYPE] = content.pop(self.DEFAULT_RESPONSE_CONTENT_TYPE)
 
 
 def create_app(services: Services | None = None, config: dict[str, Any] | None = None) -> Flask:
@@ -44,16 +54,21 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["rekap"] = services or build_services()
-    api = RekapApi(app, spec_kwargs={
-        "info": {"description": "Event-sourced staged vote recapitulation (rekapitulasi "
-                 "suara berjenjang). Every write is an immutable event; every read is public."},
-        "components": {"securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer"}}},
-    })
+    api = RekapApi(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": "Event-sourced staged vote recapitulation (rekapitulasi "
+                "suara berjenjang). Every write is an immutable event; every read is public."
+            },
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        },
+    )
     for blueprint in ALL_BLUEPRINTS:
         api.register_blueprint(blueprint)
     _register_error_handlers(app)
     _register_request_hooks(app)
+    init_metrics(app)
     auth.check_access_rules(app, public_prefixes=("api-docs.",))
     return app
 
@@ -65,6 +80,14 @@ def _register_error_handlers(app: Flask) -> None:
         lambda e: problems.problem(401, str(e), headers={"WWW-Authenticate": "Bearer"}),
     )
     app.register_error_handler(HTTPException, problems.from_http)
+    app.register_error_handler(
+        ProjectionLagging,
+        lambda e: problems.problem(
+            503, str(e), "projection_lagging", headers={"Retry-After": "1"}, position=e.position
+        ),
+    )
+    for store_error in problems.STORE_ERRORS:
+        app.register_error_handler(store_error, problems.store_unavailable)
     app.register_error_handler(Exception, problems.from_unexpected)
 
 
@@ -78,6 +101,12 @@ def _register_request_hooks(app: Flask) -> None:
     def finish(response: Response) -> Response:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-        log.info("%s %s %s %.1fms id=%s", request.method, request.path, response.status_code,
-                 elapsed * 1000, g.get("request_id"))
+        log.info(
+            "%s %s %s %.1fms id=%s",
+            request.method,
+            request.path,
+            response.status_code,
+            elapsed * 1000,
+            g.get("request_id"),
+        )
         return response

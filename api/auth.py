@@ -33,9 +33,8 @@ def requires(*roles: Role) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             actor = current_actor()
             if roles and actor.role not in roles:
-                raise Forbidden(
-                    f"role {actor.role} may not do this; it needs {', '.join(r.value for r in roles)}"
-                )
+                needed = ", ".join(r.value for r in roles)
+                raise Forbidden(f"role {actor.role} may not do this; it needs {needed}")
             return view(*args, **kwargs)
 
         setattr(wrapper, ACCESS_ATTRIBUTE, "roles:" + ",".join(r.value for r in roles))

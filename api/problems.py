@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 import marshmallow as ma
+import psycopg
+import psycopg_pool
+from eventsourcing.persistence import InterfaceError, OperationalError
 from flask import Response, g, json
 from werkzeug.exceptions import HTTPException
 
@@ -31,6 +35,14 @@ DOMAIN_STATUS: list[tuple[type[DomainError], int]] = [
     (Conflict, 409),
     (InvalidInput, 422),
 ]
+# Failures of the store that a retry can cure: 503 with Retry-After, never a 500.
+STORE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg_pool.PoolTimeout,
+    sqlite3.OperationalError,
+)
 HTTP_CODES = {
     400: "malformed_request",
     401: "unauthenticated",
@@ -50,16 +62,39 @@ HTTP_CODES = {
 }
 
 
-class ProblemSchema(ma.Schema):
-    """The body of every error (documentation only)."""
+class FieldErrorSchema(ma.Schema):
+    field = ma.fields.String(required=True, metadata={"example": "form.votes.2"})
+    message = ma.fields.String(required=True)
 
-    type = ma.fields.String()
-    title = ma.fields.String()
-    status = ma.fields.Integer()
-    detail = ma.fields.String()
-    code = ma.fields.String()
-    errors = ma.fields.List(ma.fields.Dict())
+
+class ProblemSchema(ma.Schema):
+    """The body of every error (RFC 9457; documentation only). More members may follow."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    type = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String(required=True)
+    code = ma.fields.String(required=True, metadata={"description": "stable, for programs"})
+    errors = ma.fields.List(ma.fields.Nested(FieldErrorSchema))
     request_id = ma.fields.String()
+
+
+def problem_body(status: int, error: DomainError) -> dict[str, Any]:
+    """The problem document of a domain error, e.g. for one item of a bulk answer."""
+    code = error.code if type(error) is not DomainError else "rule_violation"
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPE + code,
+        "title": _title(status),
+        "status": status,
+        "detail": error.message,
+        "code": code,
+    }
+    if error.errors:
+        body["errors"] = [e.to_dict() for e in error.errors]
+    return body
 
 
 def problem(
@@ -105,7 +140,21 @@ def from_http(error: HTTPException) -> Response:
     if status == 400 and errors:
         return problem(400, "the request is malformed", "malformed_request", errors)
     detail = data.get("message") or error.description or _title(status)
-    return problem(status, str(detail), headers=dict(data.get("headers") or {}))
+    headers = dict(data.get("headers") or {})
+    if status == 405:
+        headers.update({k: v for k, v in error.get_headers() if k == "Allow"})
+    return problem(status, str(detail), headers=headers)
+
+
+def store_unavailable(error: Exception) -> Response:
+    """The store did not answer in time (a lock, a full pool, a restart): retry, not a 500."""
+    log.warning("store unavailable: %s: %s", error.__class__.__name__, error)
+    return problem(
+        503,
+        "the store is busy or unreachable; retry shortly",
+        "store_unavailable",
+        headers={"Retry-After": "2"},
+    )
 
 
 def from_unexpected(error: Exception) -> Response:

@@ -8,6 +8,8 @@ from typing import Any
 from service.application import Rekap, build_application
 from service.config import Settings
 from service.db import Database, ensure_schema
+from service.evidence import EvidenceStore
+from service.projections.merkle import MerkleProjection
 from service.projections.recap import RecapProjection
 from service.projections.runner import ProjectionRunner
 from service.queries import RecapQueries
@@ -16,8 +18,10 @@ from service.results import ResultsContext
 from service.tokens import TokenStore
 
 
-def all_projections() -> list[Any]:
-    return [RecapProjection()]
+def all_projections(settings: Settings | None = None) -> list[Any]:
+    """Every read model; with `settings`, the audit tree also signs tree heads."""
+    key = settings.audit_key if settings is not None else None
+    return [RecapProjection(), MerkleProjection(key_path=key)]
 
 
 @dataclass
@@ -30,6 +34,7 @@ class Services:
     queries: RecapQueries
     results: ResultsContext
     tokens: TokenStore
+    evidence: EvidenceStore
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -43,7 +48,8 @@ def build_services(settings: Settings | None = None) -> Services:
     app = build_application(settings)
     db = Database(settings.database, pool_size=settings.pool_size)
     ref = Reference(app)
-    runner = ProjectionRunner(app, db, all_projections())
+    runner = ProjectionRunner(app, db, all_projections(settings))
+    evidence = EvidenceStore(settings.evidence_dir)
     return Services(
         settings=settings,
         app=app,
@@ -51,8 +57,9 @@ def build_services(settings: Settings | None = None) -> Services:
         ref=ref,
         runner=runner,
         queries=RecapQueries(db),
-        results=ResultsContext(app=app, db=db, ref=ref),
+        results=ResultsContext(app=app, db=db, ref=ref, evidence_exists=evidence.exists),
         tokens=TokenStore(db),
+        evidence=evidence,
     )
 
 

@@ -27,9 +27,12 @@ def readyz() -> Any:
     try:
         head = services.runner.head()
         positions = services.runner.positions()
-    except Exception as exc:  # noqa: BLE001 - any failure of the store means not ready
+    except Exception as exc:
         from api.problems import problem
 
         return problem(503, f"the store does not answer: {exc.__class__.__name__}")
-    return {"status": "ready", "log_head": head,
-            "projections": {k: {"position": v, "lag": head - v} for k, v in positions.items()}}
+    return {
+        "status": "ready",
+        "log_head": head,
+        "projections": {k: {"position": v, "lag": head - v} for k, v in positions.items()},
+    }

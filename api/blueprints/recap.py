@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app
-from flask_smorest import Blueprint
-
 from api.auth import public
+from api.http import Blueprint, await_position, problems, public_read, services
+from api.schemas import RegionRecapSchema, WaitForArgs
 from domain.codes import normalise
 
 blp = Blueprint("recap", __name__, url_prefix="/api/v1", description="The tiered recap")
@@ -15,7 +14,11 @@ blp = Blueprint("recap", __name__, url_prefix="/api/v1", description="The tiered
 
 @blp.route("/elections/<eid>/contests/<cid>/regions/<code>")
 @public
-def region(eid: str, cid: str, code: str) -> dict[str, Any]:
+@blp.arguments(WaitForArgs, location="query", as_kwargs=True)
+@blp.response(200, RegionRecapSchema)
+@blp.alt_response(304, response="NOT_MODIFIED")
+@problems(blp, 400, 404, 422, 503)
+def region(eid: str, cid: str, code: str, wait_for: int | None = None) -> Any:
     """The recap of a region with its children, anomalies and (at the top) the winner."""
-    services = current_app.extensions["rekap"]
-    return services.queries.region(eid, cid, normalise(code))
+    await_position(wait_for)
+    return public_read(services().queries.region(eid, cid, normalise(code)))

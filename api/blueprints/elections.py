@@ -1,0 +1,93 @@
+"""Elections, their contests and their region tree: set up by an admin, read by anyone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from api.auth import current_actor, public, requires
+from api.http import Blueprint, await_position, problems, public_read, services
+from api.schemas import (
+    ContestCreatedSchema,
+    ContestSchema,
+    ElectionCreatedSchema,
+    ElectionCreateSchema,
+    ElectionListSchema,
+    ElectionSchema,
+    RegionsLoadedSchema,
+    RegionTreeSchema,
+    WaitForArgs,
+)
+from domain.access import Role
+from service.elections import create_election, define_contest, load_regions
+
+blp = Blueprint("elections", __name__, url_prefix="/api/v1", description="Elections")
+
+
+@blp.route("/elections", methods=["POST"])
+@requires(Role.ADMIN)
+@blp.arguments(ElectionCreateSchema)
+@blp.response(201, ElectionCreatedSchema)
+@blp.alt_response(200, schema=ElectionCreatedSchema, description="it exists already, the same")
+@problems(blp, 400, 409, 413, 415, 422, auth=True)
+def create(body: dict[str, Any]) -> Any:
+    """Create an election (again with the same name: nothing changes)."""
+    outcome = create_election(services().app, current_actor(), body["id"], body["name"])
+    document = {
+        "id": body["id"],
+        "name": body["name"].strip(),
+        "created": outcome.created,
+        "position": outcome.position,
+    }
+    return document, 201 if outcome.created else 200
+
+
+@blp.route("/elections", methods=["GET"])
+@public
+@blp.arguments(WaitForArgs, location="query", as_kwargs=True)
+@blp.response(200, ElectionListSchema)
+@problems(blp, 400, 422, 503)
+def list_elections(wait_for: int | None = None) -> Any:
+    """Every election."""
+    await_position(wait_for)
+    return public_read({"elections": services().queries.elections()})
+
+
+@blp.route("/elections/<eid>", methods=["GET"])
+@public
+@blp.arguments(WaitForArgs, location="query", as_kwargs=True)
+@blp.response(200, ElectionSchema)
+@problems(blp, 400, 404, 422, 503)
+def election(eid: str, wait_for: int | None = None) -> Any:
+    """An election with its contests."""
+    await_position(wait_for)
+    return public_read(services().queries.election(eid))
+
+
+@blp.route("/elections/<eid>/contests", methods=["POST"])
+@requires(Role.ADMIN)
+@blp.arguments(ContestSchema)
+@blp.response(201, ContestCreatedSchema)
+@blp.alt_response(200, schema=ContestCreatedSchema, description="it exists already, the same")
+@problems(blp, 400, 404, 409, 413, 415, 422, auth=True)
+def create_contest(body: dict[str, Any], eid: str) -> Any:
+    """Define a contest of the election: its kind, region, winner rule and candidates."""
+    s = services()
+    contest, outcome = define_contest(s.app, s.ref, current_actor(), eid, body)
+    document = {
+        "contest": contest.to_dict(),
+        "created": outcome.created,
+        "position": outcome.position,
+    }
+    return document, 201 if outcome.created else 200
+
+
+@blp.route("/elections/<eid>/regions", methods=["PUT"])
+@requires(Role.ADMIN)
+@blp.arguments(RegionTreeSchema)
+@blp.response(200, RegionsLoadedSchema)
+@problems(blp, 400, 404, 409, 413, 415, 422, auth=True)
+def put_regions(body: dict[str, Any], eid: str) -> Any:
+    """Load the region tree and each TPS's DPT; loading the same tree again changes nothing."""
+    s = services()
+    summary = load_regions(s.app, s.ref, current_actor(), eid, [body])
+    return summary.to_dict()

@@ -1,0 +1,139 @@
+"""The results of one TPS (C.Hasil): submit, correct, read, its history, and bulk import."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import url_for
+
+from api.auth import current_actor, public, requires
+from api.http import (
+    IF_MATCH,
+    Blueprint,
+    await_position,
+    if_match_version,
+    problems,
+    public_read,
+    services,
+)
+from api.problems import problem_body
+from api.schemas import (
+    BulkOutSchema,
+    BulkRequestSchema,
+    CorrectionSchema,
+    HistoryArgs,
+    HistorySchema,
+    ResultOutcomeSchema,
+    SubmissionSchema,
+    TpsResultSchema,
+    WaitForArgs,
+)
+from domain.access import Role
+from domain.codes import normalise
+from service.history import tps_history
+from service.results import BulkItem, ResultOutcome, correct, submit, submit_bulk
+
+blp = Blueprint("results", __name__, url_prefix="/api/v1", description="TPS results (C.Hasil)")
+
+TPS_PATH = "/elections/<eid>/contests/<cid>/tps/<tps>"
+RESULT_WRITERS = (Role.KPPS, Role.OPERATOR)
+
+
+@blp.route(f"{TPS_PATH}/submissions", methods=["POST"])
+@requires(*RESULT_WRITERS)
+@blp.arguments(SubmissionSchema)
+@blp.response(201, ResultOutcomeSchema, description="stored; anomalies listed")
+@blp.alt_response(200, schema=ResultOutcomeSchema, description="this submission_id again")
+@problems(blp, 400, 404, 409, 413, 415, 422, auth=True)
+def submit_result(body: dict[str, Any], eid: str, cid: str, tps: str) -> Any:
+    """Submit a TPS's C.Hasil. A retry with the same submission_id answers the stored result."""
+    outcome = submit(services().results, current_actor(), eid, cid, tps, body)
+    return outcome.to_dict(), 201 if outcome.created else 200, _headers(outcome)
+
+
+@blp.route(f"{TPS_PATH}/corrections", methods=["POST"])
+@requires(*RESULT_WRITERS)
+@blp.arguments(CorrectionSchema)
+@blp.response(201, ResultOutcomeSchema, description="the new version")
+@blp.alt_response(200, schema=ResultOutcomeSchema, description="this request_id again")
+@blp.doc(parameters=[IF_MATCH])
+@problems(blp, 400, 404, 409, 412, 413, 415, 422, 428, auth=True)
+def correct_result(body: dict[str, Any], eid: str, cid: str, tps: str) -> Any:
+    """Correct a TPS's result (before its kecamatan plenary opens), naming the version corrected."""
+    version = if_match_version()
+    outcome = correct(services().results, current_actor(), eid, cid, tps, body, version)
+    return outcome.to_dict(), 201 if outcome.created else 200, _headers(outcome)
+
+
+@blp.route(TPS_PATH, methods=["GET"])
+@public
+@blp.arguments(WaitForArgs, location="query", as_kwargs=True)
+@blp.response(200, TpsResultSchema)
+@blp.alt_response(304, response="NOT_MODIFIED")
+@problems(blp, 400, 404, 422, 503)
+def tps_result(eid: str, cid: str, tps: str, wait_for: int | None = None) -> Any:
+    """The current result of a TPS with every version; its ETag is the version."""
+    await_position(wait_for)
+    document = services().queries.tps_result(eid, cid, normalise(tps))
+    return public_read(document, etag=str(document["version"]))
+
+
+@blp.route(f"{TPS_PATH}/history", methods=["GET"])
+@public
+@blp.arguments(HistoryArgs, location="query", as_kwargs=True)
+@blp.response(200, HistorySchema)
+@blp.alt_response(304, response="NOT_MODIFIED")
+@problems(blp, 400, 404, 422)
+def history(eid: str, cid: str, tps: str, after: int = 0, limit: int = 100) -> Any:
+    """Every event of the TPS's result, oldest first, read from the log itself (paginated)."""
+    s = services()
+    page = tps_history(s.app, s.db, s.ref, eid, cid, tps, after=after, limit=limit)
+    return public_read(page.to_dict())
+
+
+@blp.route("/elections/<eid>/contests/<cid>/submissions:bulk", methods=["POST"])
+@requires(Role.OPERATOR)
+@blp.arguments(BulkRequestSchema(many=True))
+@blp.response(200, BulkOutSchema, description="one answer per item, in order")
+@problems(blp, 400, 404, 413, 415, 422, auth=True)
+def bulk(items: list[dict[str, Any]], eid: str, cid: str) -> Any:
+    """Many first submissions (an operator's import): each item all-or-nothing, answered alone."""
+    answers = submit_bulk(services().results, current_actor(), eid, cid, items)
+    counts: dict[str, int] = {}
+    for answer in answers:
+        counts[str(answer.status)] = counts.get(str(answer.status), 0) + 1
+    positions = [a.outcome.position for a in answers if a.outcome is not None]
+    return {
+        "counts": counts,
+        "position": max(positions, default=services().runner.head()),
+        "items": [_bulk_item(a, items[a.index]) for a in answers],
+    }
+
+
+def _bulk_item(answer: BulkItem, item: Any) -> dict[str, Any]:
+    tps = item.get("tps") if isinstance(item, dict) else None
+    document: dict[str, Any] = {"index": answer.index, "tps": tps, "status": answer.status}
+    if answer.outcome is not None:
+        o = answer.outcome
+        document.update(
+            tps=o.tps,
+            version=o.version,
+            position=o.position,
+            submission_id=o.submission_id,
+            anomalies=o.anomalies,
+        )
+    elif answer.error is not None:
+        document["problem"] = problem_body(answer.status, answer.error)
+    return document
+
+
+def _headers(outcome: ResultOutcome) -> dict[str, str]:
+    return {
+        "ETag": f'"{outcome.version}"',
+        "Location": url_for(
+            "results.tps_result",
+            eid=outcome.election_id,
+            cid=outcome.contest_id,
+            tps=outcome.tps,
+        ),
+    }

@@ -1,0 +1,145 @@
+"""Small HTTP helpers every blueprint uses: JSON bodies, documented problems, If-Match, caching
+headers for public reads, and read-your-writes (`?wait_for=`).
+
+The pattern of a view (see blueprints/results.py):
+
+    @blp.route("/things/<tid>", methods=["POST"])
+    @requires(Role.ADMIN)                      # 401/403 before the body is read
+    @blp.arguments(ThingSchema)                # 400 malformed JSON, 415 not JSON, 422 schema
+    @blp.response(201, ThingOutSchema)
+    @problems(blp, 404, 409)                   # documents these (plus auth and body problems)
+    def create_thing(body, tid):
+        return do_it(services().app, current_actor(), tid, body).to_dict(), 201
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any, NoReturn, TypeVar
+
+import flask_smorest
+from flask import Response, current_app, request
+from flask_smorest import abort
+from webargs import core
+from webargs.flaskparser import FlaskParser
+
+from service.bootstrap import Services
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+PUBLIC_MAX_AGE = 5  # seconds a shared cache may serve a public read without asking again
+WAIT_TIMEOUT = 5.0  # the longest a read waits for its ?wait_for= position
+BODY_PROBLEMS = (400, 413, 415, 422)
+AUTH_PROBLEMS = (401, 403)
+
+
+def services() -> Services:
+    return current_app.extensions["rekap"]
+
+
+class JsonParser(FlaskParser):
+    """webargs, but a body that is not JSON is 415, not silently ignored."""
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if req.mimetype and not core.is_json(req.mimetype) and req.content_length != 0:
+            abort(415, message="send the body as application/json")
+        if not req.get_data(cache=True):
+            if req.method in ("POST", "PUT", "PATCH"):
+                abort(400, message="the request needs a JSON body")
+            return core.missing
+        return core.parse_json(req.get_data(cache=True))
+
+    def _handle_invalid_json_error(self, error: Exception, req: Any, *a: Any, **k: Any) -> NoReturn:
+        abort(400, message=f"the body is not valid JSON: {error}")
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A flask-smorest blueprint whose JSON bodies are parsed by `JsonParser`."""
+
+    ARGUMENTS_PARSER = JsonParser()
+
+
+def problems(blp: flask_smorest.Blueprint, *statuses: int, auth: bool = False) -> Callable[[F], F]:
+    """Document the problem+json answers of an operation (`auth`: it needs a bearer token)."""
+    codes = sorted(set(statuses) | (set(AUTH_PROBLEMS) if auth else set()))
+
+    def decorate(view: F) -> F:
+        for status in codes:
+            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
+        if auth:
+            view = blp.doc(security=[{"bearer": []}])(view)
+        return view
+
+    return decorate
+
+
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": 'the version being corrected, as its ETag: "2"',
+}
+
+
+def if_match_version() -> int:
+    """The version named by If-Match: 428 when absent, 412 when it cannot be a version."""
+    header = request.headers.get("If-Match")
+    if header is None or not header.strip():
+        abort(428, message='this change needs If-Match: "<version>" (the ETag of the result)')
+    tag = header.strip().removeprefix("W/").strip('"')
+    if not tag.isdigit() or len(tag) > 9:
+        abort(412, message=f"If-Match {header} is not a version of this result")
+    return int(tag)
+
+
+def await_position(position: int | None, timeout: float | None = None) -> None:
+    """Read-your-writes: wait (bounded) until the read models include `position`.
+
+    A position beyond the log cannot be waited for (400); a read model that does not get there in
+    time answers 503 `projection_lagging` with Retry-After, and the client asks again.
+    """
+    if position is None:
+        return
+    runner = services().runner
+    if position > runner.head():
+        abort(400, message=f"wait_for={position} is beyond the end of the log")
+    limit = (
+        current_app.config.get("REKAP_WAIT_TIMEOUT", WAIT_TIMEOUT) if timeout is None else timeout
+    )
+    if not runner.wait_for(position, timeout=limit):
+        raise ProjectionLagging(position)
+
+
+class ProjectionLagging(Exception):
+    def __init__(self, position: int) -> None:
+        super().__init__(f"the read model has not reached log position {position} yet; retry")
+        self.position = position
+
+
+def public_read(
+    document: dict[str, Any], *, etag: str | None = None, max_age: int = PUBLIC_MAX_AGE
+) -> Any:
+    """A public document with ETag and Cache-Control; 304 when If-None-Match has it already.
+
+    `etag` defaults to a digest of the document without its `position` (which moves with every
+    event anywhere): a cache revalidates cheaply while the figures stay the same.
+    """
+    tag = etag or content_tag(document)
+    headers = {
+        "ETag": f'"{tag}"',
+        "Cache-Control": f"public, max-age={max_age}",
+        "Vary": "Accept-Encoding",
+    }
+    if request.if_none_match.contains(tag) or request.if_none_match.star_tag:
+        return Response(status=304, headers=headers)
+    return document, 200, headers
+
+
+def content_tag(document: dict[str, Any]) -> str:
+    stable = {k: v for k, v in document.items() if k != "position"}
+    encoded = json.dumps(stable, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode()).hexdigest()[:32]

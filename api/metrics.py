@@ -1,0 +1,116 @@
+"""Prometheus metrics at /metrics.
+
+Request counts and latencies are counted in each process. Under gunicorn they go through
+prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by api/gunicorn_conf.py
+before the workers start), so any worker's /metrics answers for all of them. The state of the
+store (events stored, each projection's position and lag) is read from the database at scrape
+time, so it is the same whichever worker answers and needs no cross-process bookkeeping.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Flask, Response, current_app, g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from api.auth import public
+
+REQUESTS = Counter(
+    "rekap_http_requests_total", "HTTP requests answered", ["method", "endpoint", "status"]
+)
+LATENCY = Histogram(
+    "rekap_http_request_duration_seconds",
+    "Time to answer an HTTP request",
+    ["method", "endpoint"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+
+class StoreCollector(Collector):
+    """Gauges read from the store when scraped."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        runner = self.app.extensions["rekap"].runner
+        try:
+            head = runner.head()
+            positions = runner.positions()
+        except Exception:
+            up = GaugeMetricFamily("rekap_store_up", "1 when the store answers")
+            up.add_metric([], 0)
+            yield up
+            return
+        up = GaugeMetricFamily("rekap_store_up", "1 when the store answers")
+        up.add_metric([], 1)
+        yield up
+        events = GaugeMetricFamily("rekap_events_stored", "Log position of the newest event")
+        events.add_metric([], head)
+        yield events
+        position = GaugeMetricFamily(
+            "rekap_projection_position", "Log position a projection has applied", labels=["name"]
+        )
+        lag = GaugeMetricFamily(
+            "rekap_projection_lag_events", "Events a projection has yet to apply", labels=["name"]
+        )
+        for name, at in positions.items():
+            position.add_metric([name], at)
+            lag.add_metric([name], max(head - at, 0))
+        yield position
+        yield lag
+
+
+def init_metrics(app: Flask) -> None:
+    """Count every request and serve /metrics."""
+
+    @app.before_request
+    def start_timer() -> None:
+        g.metrics_started = time.perf_counter()
+
+    @app.after_request
+    def count(response: Response) -> Response:
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        started = g.get("metrics_started")
+        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        if started is not None:
+            LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
+        return response
+
+    app.add_url_rule("/metrics", "metrics", metrics_view)
+
+
+@public
+def metrics_view() -> Any:
+    """The Prometheus text format: this process's (or every worker's) requests, the store."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        requests_part = generate_latest(registry)
+    else:
+        requests_part = generate_latest(REGISTRY)
+    store = CollectorRegistry()
+    store.register(StoreCollector(current_app._get_current_object()))  # type: ignore[attr-defined]
+    body = requests_part + generate_latest(store)
+    return Response(
+        body,
+        mimetype=CONTENT_TYPE_LATEST.split(";")[0],
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Type": CONTENT_TYPE_LATEST,
+        },
+    )
