@@ -336,6 +336,9 @@ class RegionFiguresSchema(Strict):
     anomalies = f.Nested(AnomalyCountsSchema, required=True)
     figures = f.Dict(allow_none=True, metadata={"description": "every box of the form, summed"})
     version = f.Integer(metadata={"description": "a TPS child: its result's version"})
+    plenary = f.String(
+        metadata={"description": "a child holding a plenary: not_open, open, certified, reopened"}
+    )
 
 
 class WinnerSchema(Strict):

@@ -69,7 +69,7 @@ def tps_history(
             {
                 "position": positions.get(record.originator_version, 0),
                 "version": record.originator_version,
-                "type": record.topic.rsplit(".", 1)[-1].removeprefix("rekap:"),
+                "type": record.topic.removeprefix("rekap:"),
                 "topic": record.topic,
                 "time": event.timestamp.isoformat(),
                 "actor": getattr(event, "actor", None),
