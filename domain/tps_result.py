@@ -31,6 +31,19 @@ class TpsResult(Aggregate):
         plenary: dict[str, Any] | None
         actor: dict[str, Any]
 
+    class Revoted(Aggregate.Event):
+        """The result of a court-ordered re-vote (PSU) replaces the TPS's result."""
+
+        TOPIC = "rekap:TpsResult.Revoted"
+        election_id: str
+        contest_id: str
+        tps: str
+        form: dict[str, Any]
+        order: dict[str, Any]
+        replaces_version: int
+        plenary: dict[str, Any]
+        actor: dict[str, Any]
+
     @staticmethod
     def create_id(election_id: str, contest_id: str, tps: str) -> UUID:
         return aggregate_id("result", election_id, contest_id, tps)
@@ -113,3 +126,36 @@ class TpsResult(Aggregate):
         self.form = form
         if request_id:
             self.request_ids.append(request_id)
+
+    def revote(
+        self,
+        *,
+        form: dict[str, Any],
+        order: dict[str, Any],
+        plenary: dict[str, Any],
+        actor: dict[str, Any],
+    ) -> None:
+        self._record_revote(
+            election_id=self.election_id,
+            contest_id=self.contest_id,
+            tps=self.tps,
+            form=form,
+            order=order,
+            replaces_version=self.version,
+            plenary=plenary,
+            actor=actor,
+        )
+
+    @event(Revoted)
+    def _record_revote(
+        self,
+        election_id: str,
+        contest_id: str,
+        tps: str,
+        form: dict[str, Any],
+        order: dict[str, Any],
+        replaces_version: int,
+        plenary: dict[str, Any],
+        actor: dict[str, Any],
+    ) -> None:
+        self.form = form

@@ -9,7 +9,9 @@ from service.application import Rekap, build_application
 from service.config import Settings
 from service.db import Database, ensure_schema
 from service.evidence import EvidenceStore
+from service.plenary import PlenaryContext, correction_guard
 from service.projections.merkle import MerkleProjection
+from service.projections.plenary import PlenaryProjection
 from service.projections.recap import RecapProjection
 from service.projections.runner import ProjectionRunner
 from service.queries import RecapQueries
@@ -21,7 +23,7 @@ from service.tokens import TokenStore
 def all_projections(settings: Settings | None = None) -> list[Any]:
     """Every read model; with `settings`, the audit tree also signs tree heads."""
     key = settings.audit_key if settings is not None else None
-    return [RecapProjection(), MerkleProjection(key_path=key)]
+    return [RecapProjection(), PlenaryProjection(), MerkleProjection(key_path=key)]
 
 
 @dataclass
@@ -35,6 +37,7 @@ class Services:
     results: ResultsContext
     tokens: TokenStore
     evidence: EvidenceStore
+    plenary: PlenaryContext
     extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
@@ -57,9 +60,16 @@ def build_services(settings: Settings | None = None) -> Services:
         ref=ref,
         runner=runner,
         queries=RecapQueries(db),
-        results=ResultsContext(app=app, db=db, ref=ref, evidence_exists=evidence.exists),
+        results=ResultsContext(
+            app=app,
+            db=db,
+            ref=ref,
+            evidence_exists=evidence.exists,
+            correction_guard=correction_guard(app),
+        ),
         tokens=TokenStore(db),
         evidence=evidence,
+        plenary=PlenaryContext(app=app, db=db, ref=ref, runner=runner),
     )
 
 

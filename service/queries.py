@@ -9,8 +9,9 @@ from domain.codes import NATION, Tier, is_within, tier_of
 from domain.contests import Contest
 from domain.errors import NotFound
 from domain.form import flatten, unflatten
-from domain.winner import decide
+from domain.winner import Verdict, VerdictStatus, decide
 from service.db import Database, Tx
+from service.plenary_queries import PlenaryQueries
 
 TPS_LIST_LIMIT = 100
 
@@ -21,6 +22,7 @@ class RecapQueries:
     def __init__(self, db: Database, prefix: str = "") -> None:
         self.db = db
         self.p = prefix
+        self.plenaries = PlenaryQueries(db, prefix)
 
     # -- elections -------------------------------------------------------------------------
 
@@ -77,7 +79,7 @@ class RecapQueries:
             document["anomalies"]["tps"] = self._anomalous_tps(tx, election_id, contest_id, code)
             document["children"] = self._children(tx, election_id, contest, code)
             document["position"] = self._position(tx)
-        document["plenary"] = None
+        self.plenaries.annotate(contest, document)
         document["winner"] = None
         if code == contest.region:
             document["winner"] = self._verdict(contest, document)
@@ -155,9 +157,19 @@ class RecapQueries:
             by_province = {
                 c["code"]: {int(k): v for k, v in c["votes"].items()} for c in document["children"]
             }
+        certified = (document.get("plenary") or {}).get("verdict")
+        if certified is not None:
+            return certified  # final: decided by the top plenary on its certified figures
+        live = decide(contest.winner_rule, votes, complete=True, votes_by_province=by_province)
+        if live.status is VerdictStatus.PENDING:
+            return live.to_dict()
         complete = document["tps_reported"] == document["tps_total"] > 0
-        return decide(
-            contest.winner_rule, votes, complete=complete, votes_by_province=by_province
+        detail = (
+            f"{'every' if complete else 'not every'} result is in; final when the "
+            f"{document['tier']} plenary certifies; so far: {live.detail}"
+        )
+        return Verdict(
+            VerdictStatus.PENDING, contest.winner_rule, live.candidates, detail, live.facts
         ).to_dict()
 
     # -- one TPS ---------------------------------------------------------------------------

@@ -5,7 +5,8 @@ from __future__ import annotations
 from api.blueprints.elections import blp as elections
 from api.blueprints.evidence import blp as evidence
 from api.blueprints.health import blp as health
+from api.blueprints.plenary import blp as plenary
 from api.blueprints.recap import blp as recap
 from api.blueprints.results import blp as results
 
-ALL_BLUEPRINTS = [health, elections, results, recap, evidence]
+ALL_BLUEPRINTS = [health, elections, results, recap, plenary, evidence]

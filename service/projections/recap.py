@@ -125,7 +125,7 @@ class RecapProjection:
         results: list[LoggedEvent] = []
         for logged in events:
             event = logged.event
-            if isinstance(event, TpsResult.Submitted | TpsResult.Corrected):
+            if isinstance(event, TpsResult.Submitted | TpsResult.Corrected | TpsResult.Revoted):
                 results.append(logged)
                 continue
             # Set-up events come before any result that depends on them in the log, so
@@ -254,6 +254,13 @@ class RecapProjection:
                     "captured_at": event.captured_at,
                     "source": event.source,
                     "evidence": event.evidence,
+                }
+            elif isinstance(event, TpsResult.Revoted):
+                kind, reason = "revoted", f"re-vote (PSU): {event.order.get('ref', '')}"
+                detail = {
+                    "replaces_version": event.replaces_version,
+                    "order": event.order,
+                    "plenary": event.plenary,
                 }
             else:
                 kind, reason = "corrected", event.reason

@@ -1,0 +1,319 @@
+"""The recap plenaries: open, object, resolve, recommend, correct, accept an anomaly, certify,
+reopen, record a re-vote; read the plenary, its minutes and its certificate (D.Hasil)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import Response, request
+from marshmallow import fields as f
+from marshmallow import validate as v
+
+from api.auth import current_actor, public, requires
+from api.http import Blueprint, await_position, problems, public_read, services
+from api.schemas import DomainChecked, FormSchema, Strict, WaitForArgs
+from domain.access import Role
+from domain.codes import normalise
+from domain.plenary import plenary_tier
+from service import plenary as use
+from service.certificate import certificate_document, render_html
+
+blp = Blueprint(
+    "plenary",
+    __name__,
+    url_prefix="/api/v1",
+    description="The staged recap plenaries (kecamatan, kab/kota, provinsi, nasional)",
+)
+
+PLENARY = "/elections/<eid>/contests/<cid>/plenaries/<code>"
+OFFICIALS = (Role.PPK, Role.KPU_KABKOTA, Role.KPU_PROVINSI, Role.KPU_RI)
+TEXT = v.Length(min=1, max=use.MAX_TEXT)
+
+
+# -- schemas ----------------------------------------------------------------------------------
+
+
+class CorrectionBodySchema(Strict):
+    tps = f.String(required=True, metadata={"description": "the TPS whose figures are corrected"})
+    form = DomainChecked(FormSchema, required=True)
+    reason = f.String(required=True, validate=TEXT)
+    objection_id = f.String(allow_none=True, load_default=None)
+
+
+class ResolutionCorrectionSchema(Strict):
+    tps = f.String(required=True)
+    form = DomainChecked(FormSchema, required=True)
+    reason = f.String(required=True, validate=TEXT)
+
+
+class ObjectionSchema(Strict):
+    subject = f.String(required=True, validate=v.OneOf(["tps", "region", "procedure"]))
+    target = f.String(
+        allow_none=True,
+        load_default=None,
+        metadata={"description": "a TPS code (subject tps), a child region (region), or free"},
+    )
+    detail = f.String(required=True, validate=TEXT)
+
+
+class ResolutionSchema(Strict):
+    accepted = f.Boolean(required=True)
+    note = f.String(required=True, validate=TEXT)
+    correction = f.Nested(ResolutionCorrectionSchema, allow_none=True, load_default=None)
+
+
+class RecommendationSchema(Strict):
+    text = f.String(required=True, validate=TEXT)
+
+
+class AnswerSchema(Strict):
+    followed = f.Boolean(required=True)
+    answer = f.String(required=True, validate=TEXT)
+
+
+class AcceptanceSchema(Strict):
+    reason = f.String(required=True, validate=TEXT)
+
+
+class RefusalSchema(Strict):
+    by = f.String(required=True, validate=TEXT)
+    reason = f.String(required=True, validate=TEXT)
+
+
+class CertificationSchema(Strict):
+    signed_by = f.List(f.String(validate=TEXT), required=True, validate=v.Length(min=1))
+    refusals = f.List(f.Nested(RefusalSchema), load_default=list)
+
+
+class OrderSchema(Strict):
+    kind = f.String(required=True, validate=v.OneOf(["re_recap", "re_count", "re_vote"]))
+    ref = f.String(required=True, validate=TEXT, metadata={"example": "MK 123/2025"})
+    tps = f.List(f.String(), load_default=list, metadata={"description": "re_vote: the TPS"})
+
+
+class ReopenSchema(Strict):
+    reason = f.String(required=True, validate=TEXT)
+    order = f.Nested(OrderSchema, allow_none=True, load_default=None)
+
+
+class RevoteSchema(Strict):
+    tps = f.String(required=True)
+    form = DomainChecked(FormSchema, required=True)
+
+
+class PlenaryOutcomeSchema(Strict):
+    election = f.String(required=True)
+    contest = f.String(required=True)
+    plenary = f.String(required=True)
+    tier = f.String(required=True)
+    status = f.String(required=True)
+    version = f.Integer(required=True)
+    position = f.Integer(required=True, metadata={"description": "for ?wait_for= on reads"})
+    objection_id = f.String()
+    recommendation_id = f.String()
+    tps = f.String()
+    tps_version = f.Integer()
+    rules = f.List(f.String())
+    certificate = f.Integer()
+    verdict = f.Dict()
+    reopened = f.List(f.String())
+    order = f.Dict()
+
+
+class PlenarySchema(ma.Schema):
+    election = f.String()
+    contest = f.String()
+    code = f.String()
+    name = f.String(allow_none=True)
+    tier = f.String()
+    status = f.String(validate=v.OneOf(["not_open", "open", "certified", "reopened"]))
+    version = f.Integer()
+    opened_at = f.String()
+    updated_at = f.String()
+    minutes = f.List(f.Dict(), metadata={"description": "every event of the plenary, in order"})
+    open_objections = f.List(f.Dict())
+    objections = f.List(f.Dict())
+    recommendations = f.List(f.Dict())
+    certificate = f.Dict(allow_none=True)
+    certificates = f.List(f.Dict())
+    position = f.Integer()
+
+
+class PlenaryListSchema(ma.Schema):
+    plenaries = f.List(f.Dict())
+
+
+class CertificateArgs(Strict):
+    number = f.Integer(metadata={"description": "an earlier (superseded) certificate"})
+    format = f.String(validate=v.OneOf(["json", "html"]))
+
+
+# -- writes -----------------------------------------------------------------------------------
+
+
+def _written(outcome: use.PlenaryOutcome) -> Any:
+    return outcome.to_dict(), 201
+
+
+@blp.route(f"{PLENARY}/open", methods=["POST"])
+@requires(*OFFICIALS)
+@blp.response(201, PlenaryOutcomeSchema)
+@problems(blp, 404, 409, auth=True)
+def open_plenary(eid: str, cid: str, code: str) -> Any:
+    """Open the plenary (its official only). A kecamatan's TPS are then corrected only here."""
+    return _written(use.open_plenary(_ctx(), current_actor(), eid, cid, code))
+
+
+@blp.route(f"{PLENARY}/objections", methods=["POST"])
+@requires(Role.SAKSI, Role.BAWASLU)
+@blp.arguments(ObjectionSchema)
+@blp.response(201, PlenaryOutcomeSchema)
+@problems(blp, 400, 404, 409, 415, 422, auth=True)
+def raise_objection(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
+    """Object (a witness within its mandate, or a supervisor): a procedure, a TPS, a child."""
+    return _written(use.raise_objection(_ctx(), current_actor(), eid, cid, code, body))
+
+
+@blp.route(f"{PLENARY}/objections/<oid>/resolution", methods=["POST"])
+@requires(*OFFICIALS)
+@blp.arguments(ResolutionSchema)
+@blp.response(201, PlenaryOutcomeSchema)
+@problems(blp, 400, 404, 409, 415, 422, auth=True)
+def resolve_objection(body: dict[str, Any], eid: str, cid: str, code: str, oid: str) -> Any:
+    """Resolve an objection raised here or carried up from below: accepted (with its
+    correction) or not accepted (carried up to the next tier)."""
+    return _written(use.resolve_objection(_ctx(), current_actor(), eid, cid, code, oid, body))
+
+
+@blp.route(f"{PLENARY}/recommendations", methods=["POST"])
+@requires(Role.BAWASLU)
+@blp.arguments(RecommendationSchema)
+@blp.response(201, PlenaryOutcomeSchema)
+@problems(blp, 400, 404, 409, 415, 422, auth=True)
+def record_recommendation(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
+    """Record a supervisor's recommendation; the plenary must answer it before it certifies."""
+    return _written(use.record_recommendation(_ctx(), current_actor(), eid, cid, code, body))
+
+
+@blp.route(f"{PLENARY}/recommendations/<rid>/answer", methods=["POST"])
+@requires(*OFFICIALS)
+@blp.arguments(AnswerSchema)
+@blp.response(201, PlenaryOutcomeSchema)
+@problems(blp, 400, 404, 409, 415, 422, auth=True)
+def answer_recommendation(body: dict[str, Any], eid: str, cid: str, code: str, rid: str) -> Any:
+    """Answer a supervisor's recommendation: followed or not, and why."""
+    return _written(use.answer_recommendation(_ctx(), current_actor(), eid, cid, code, rid, body))
+
+
+@blp.route(f"{PLENARY}/corrections", methods=["POST"])
+@requires(*OFFICIALS)
+@blp.arguments(CorrectionBodySchema)
+@blp.response(201, PlenaryOutcomeSchema)
+@problems(blp, 400, 404, 409, 415, 422, auth=True)
+def correct(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
+    """Correct a TPS's figures in this plenary's minutes. Only while the plenary is open and
+    every plenary between it and the TPS has certified; a locked tier answers 409."""
+    return _written(use.correct(_ctx(), current_actor(), eid, cid, code, body))
+
+
+@blp.route(f"{PLENARY}/anomalies/<tps>/acceptance", methods=["POST"])
+@requires(*OFFICIALS)
+@blp.arguments(AcceptanceSchema)
+@blp.response(201, PlenaryOutcomeSchema)
+@problems(blp, 400, 404, 409, 415, 422, auth=True)
+def accept_anomaly(body: dict[str, Any], eid: str, cid: str, code: str, tps: str) -> Any:
+    """Accept the hard anomaly of a TPS's current reading, with a written reason."""
+    return _written(use.accept_anomaly(_ctx(), current_actor(), eid, cid, code, tps, body))
+
+
+@blp.route(f"{PLENARY}/certification", methods=["POST"])
+@requires(*OFFICIALS)
+@blp.arguments(CertificationSchema)
+@blp.response(201, PlenaryOutcomeSchema)
+@problems(blp, 400, 404, 409, 415, 422, auth=True)
+def certify(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
+    """Certify (D.Hasil). 409 lists every reason that blocks it in `errors`; refusals to sign
+    are recorded and never block."""
+    return _written(use.certify(_ctx(), current_actor(), eid, cid, code, body))
+
+
+@blp.route(f"{PLENARY}/reopen", methods=["POST"])
+@requires(*OFFICIALS, Role.COURT)
+@blp.arguments(ReopenSchema)
+@blp.response(201, PlenaryOutcomeSchema)
+@problems(blp, 400, 404, 409, 415, 422, auth=True)
+def reopen(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
+    """Reopen a certified plenary and every certified plenary above it (their certificates are
+    superseded): its tier's authority or one above it, or a court order with its reference."""
+    return _written(use.reopen(_ctx(), current_actor(), eid, cid, code, body))
+
+
+@blp.route(f"{PLENARY}/revotes", methods=["POST"])
+@requires(*OFFICIALS)
+@blp.arguments(RevoteSchema)
+@blp.response(201, PlenaryOutcomeSchema)
+@problems(blp, 400, 404, 409, 415, 422, auth=True)
+def record_revote(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
+    """The result of a court-ordered re-vote (PSU) at a TPS replaces its result (the old one
+    stays in its history). Needs a reopening by a court order of kind re_vote naming the TPS."""
+    return _written(use.record_revote(_ctx(), current_actor(), eid, cid, code, body))
+
+
+# -- reads ------------------------------------------------------------------------------------
+
+
+@blp.route("/elections/<eid>/contests/<cid>/plenaries", methods=["GET"])
+@public
+@blp.arguments(WaitForArgs, location="query", as_kwargs=True)
+@blp.response(200, PlenaryListSchema)
+@problems(blp, 400, 404, 503)
+def plenaries(eid: str, cid: str, wait_for: int | None = None) -> Any:
+    """Every plenary of the contest that has opened, with its state."""
+    await_position(wait_for)
+    contest = services().queries.contest(eid, cid)
+    return public_read({"plenaries": services().queries.plenaries.plenaries(contest)})
+
+
+@blp.route(PLENARY, methods=["GET"])
+@public
+@blp.arguments(WaitForArgs, location="query", as_kwargs=True)
+@blp.response(200, PlenarySchema)
+@problems(blp, 400, 404, 503)
+def plenary(eid: str, cid: str, code: str, wait_for: int | None = None) -> Any:
+    """Status (not_open, open, certified, reopened), the minutes (every event), open
+    objections (its own and those carried up to it), recommendations and the certificate."""
+    await_position(wait_for)
+    contest = services().queries.contest(eid, cid)
+    region = normalise(code)
+    plenary_tier(contest, region)
+    return public_read(services().queries.plenaries.plenary(contest, region))
+
+
+@blp.route(f"{PLENARY}/certificate", methods=["GET"])
+@public
+@blp.arguments(CertificateArgs, location="query", as_kwargs=True)
+@blp.response(200, description="the D.Hasil as JSON, or as a printable HTML page")
+@problems(blp, 404, 422)
+def certificate(
+    eid: str, cid: str, code: str, number: int | None = None, format: str | None = None
+) -> Any:
+    """The certificate (D.Hasil) of the latest certification, or of `number`: figures per child
+    and in total, corrections, objections and their outcome, signatures and refusals.
+    `?format=html` (or Accept: text/html) gives the printable page."""
+    contest = services().queries.contest(eid, cid)
+    region = normalise(code)
+    plenary_tier(contest, region)
+    document = certificate_document(
+        contest, services().queries.plenaries.certificate(contest, region, number)
+    )
+    if format == "html" or (
+        format is None
+        and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
+    ):
+        return Response(render_html(document), mimetype="text/html")
+    return public_read(document)
+
+
+def _ctx() -> use.PlenaryContext:
+    return services().plenary
