@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from api.blueprints.audit import blp as audit
 from api.blueprints.elections import blp as elections
 from api.blueprints.evidence import blp as evidence
 from api.blueprints.health import blp as health
@@ -9,4 +10,4 @@ from api.blueprints.plenary import blp as plenary
 from api.blueprints.recap import blp as recap
 from api.blueprints.results import blp as results
 
-ALL_BLUEPRINTS = [health, elections, results, recap, plenary, evidence]
+ALL_BLUEPRINTS = [health, elections, results, recap, plenary, evidence, audit]

@@ -11,6 +11,7 @@ from marshmallow import fields as f
 from marshmallow import validate as v
 
 from api.auth import current_actor, public, requires
+from api.blueprints.audit import AsOfArgs, as_of_read
 from api.http import Blueprint, await_position, problems, public_read, services
 from api.schemas import DomainChecked, FormSchema, Strict, WaitForArgs
 from domain.access import Role
@@ -277,16 +278,20 @@ def plenaries(eid: str, cid: str, wait_for: int | None = None) -> Any:
 
 @blp.route(PLENARY, methods=["GET"])
 @public
-@blp.arguments(WaitForArgs, location="query", as_kwargs=True)
+@blp.arguments(AsOfArgs, location="query", as_kwargs=True)
 @blp.response(200, PlenarySchema)
 @problems(blp, 400, 404, 503)
-def plenary(eid: str, cid: str, code: str, wait_for: int | None = None) -> Any:
+def plenary(
+    eid: str, cid: str, code: str, wait_for: int | None = None, as_of: str | None = None
+) -> Any:
     """Status (not_open, open, certified, reopened), the minutes (every event), open
     objections (its own and those carried up to it), recommendations and the certificate."""
     await_position(wait_for)
     contest = services().queries.contest(eid, cid)
     region = normalise(code)
     plenary_tier(contest, region)
+    if as_of is not None:
+        return as_of_read("plenary", eid, cid, region, as_of)
     return public_read(services().queries.plenaries.plenary(contest, region))
 
 

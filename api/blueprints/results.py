@@ -7,6 +7,7 @@ from typing import Any
 from flask import url_for
 
 from api.auth import current_actor, public, requires
+from api.blueprints.audit import AsOfArgs, as_of_read
 from api.http import (
     IF_MATCH,
     Blueprint,
@@ -26,7 +27,6 @@ from api.schemas import (
     ResultOutcomeSchema,
     SubmissionSchema,
     TpsResultSchema,
-    WaitForArgs,
 )
 from domain.access import Role
 from domain.codes import normalise
@@ -67,12 +67,16 @@ def correct_result(body: dict[str, Any], eid: str, cid: str, tps: str) -> Any:
 
 @blp.route(TPS_PATH, methods=["GET"])
 @public
-@blp.arguments(WaitForArgs, location="query", as_kwargs=True)
+@blp.arguments(AsOfArgs, location="query", as_kwargs=True)
 @blp.response(200, TpsResultSchema)
 @blp.alt_response(304, response="NOT_MODIFIED")
 @problems(blp, 400, 404, 422, 503)
-def tps_result(eid: str, cid: str, tps: str, wait_for: int | None = None) -> Any:
+def tps_result(
+    eid: str, cid: str, tps: str, wait_for: int | None = None, as_of: str | None = None
+) -> Any:
     """The current result of a TPS with every version; its ETag is the version."""
+    if as_of is not None:
+        return as_of_read("tps", eid, cid, tps, as_of)
     await_position(wait_for)
     document = services().queries.tps_result(eid, cid, normalise(tps))
     return public_read(document, etag=str(document["version"]))

@@ -1,0 +1,183 @@
+"""The real server: gunicorn with several workers and the projection process, on PostgreSQL.
+
+Clients race the same first submissions; exactly one wins each TPS, retries of the winner get
+its answer, everyone else a conflict; every accepted form is then in the recap.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from service.bootstrap import Services, build_services, init_store
+from tests.conftest import drop_schema, make_settings
+from tests.factories import CONTEST, DPT, ELECTION, TPS, pilkada_form, setup_election
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENTS = 8
+RACED = [TPS[0], TPS[2], TPS[3], TPS[5]]
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _call(
+    url: str, method: str = "GET", body: Any = None, token: str | None = None
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            raw = response.read()
+            return response.status, json.loads(raw or b"{}"), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, json.loads(raw or b"{}"), dict(error.headers)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> int | None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            return process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+            return None
+    return process.returncode
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Services]]:
+    settings, schema = make_settings("postgresql", tmp_path)
+    init_store(settings)
+    services = build_services(settings)
+    setup_election(services)
+    port = _free_port()
+    env = {
+        **os.environ,
+        "REKAP_DATABASE_URL": settings.database.url,
+        "REKAP_EVIDENCE_DIR": str(settings.evidence_dir),
+        "REKAP_POOL_SIZE": "4",
+        "REKAP_WORKERS": "3",
+        "REKAP_BIND": f"127.0.0.1:{port}",
+        "REKAP_LOG_LEVEL": "warning",
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    gunicorn = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn_conf.py", "api.wsgi:application"],
+        cwd=ROOT,
+        env=env,
+    )
+    projections = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "projections", "run"], cwd=ROOT, env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if _call(f"{base}/readyz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert gunicorn.poll() is None, "gunicorn exited at start-up"
+            assert time.monotonic() < deadline, "gunicorn did not get ready in 30 s"
+            time.sleep(0.2)
+        yield base, services
+        assert _stop(gunicorn) == 0, "gunicorn did not shut down gracefully on SIGTERM"
+        assert _stop(projections) == 0
+    finally:
+        _stop(gunicorn)
+        _stop(projections)
+        services.close()
+        if schema:
+            drop_schema(schema)
+
+
+def test_racing_first_submissions_give_one_winner_per_tps_and_all_are_counted(
+    server: tuple[str, Services],
+) -> None:
+    base, services = server
+    tokens = {kab: services.tokens.create("operator", kab)[0] for kab in ("9101", "9102")}
+    url = f"{base}/api/v1/elections/{ELECTION}/contests/{CONTEST}"
+    answers: dict[str, list[tuple[str, int, dict[str, Any]]]] = {tps: [] for tps in RACED}
+    barrier = threading.Barrier(CLIENTS * len(RACED))
+    lock = threading.Lock()
+
+    def client(tps: str, i: int) -> None:
+        # Even clients all retry one submission id; odd ones each bring their own reading.
+        sid = f"{tps}-shared" if i % 2 == 0 else f"{tps}-own-{i}"
+        votes = {"1": 10 + i, "2": 20, "3": 30}
+        body = {"submission_id": sid, "form": pilkada_form(DPT[tps], votes)}
+        barrier.wait(timeout=30)
+        status, document, _ = _call(f"{url}/tps/{tps}/submissions", "POST", body, tokens[tps[:4]])
+        with lock:
+            answers[tps].append((sid, status, document))
+
+    threads = [
+        threading.Thread(target=client, args=(tps, i)) for tps in RACED for i in range(CLIENTS)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+
+    winners = {}
+    for tps, found in answers.items():
+        assert len(found) == CLIENTS
+        created = [(sid, doc) for sid, status, doc in found if status == 201]
+        assert len(created) == 1, [status for _, status, _ in found]
+        winner_sid, winner = created[0]
+        winners[tps] = winner
+        for sid, status, document in found:
+            if status == 201:
+                continue
+            if sid == winner_sid:
+                assert status == 200 and document == winner
+            else:
+                assert status == 409 and document["code"] == "conflict"
+
+    last = max(w["position"] for w in winners.values())
+    status, recap, headers = _call(f"{url}/regions/91?wait_for={last}")
+    assert status == 200, recap
+    assert recap["tps_reported"] == len(RACED)
+    for key in ("1", "2", "3"):
+        assert recap["votes"][key] == sum(w["form"]["votes"][key] for w in winners.values())
+    assert headers["ETag"] and headers["Cache-Control"].startswith("public")
+
+    # Any worker's /metrics counts every worker's requests (prometheus multiprocess mode).
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+        metrics = response.read().decode()
+    counted = sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in metrics.splitlines()
+        if line.startswith("rekap_http_requests_total{")
+        and "/submissions" in line
+        and 'method="POST"' in line
+    )
+    assert counted == CLIENTS * len(RACED)
+    assert f"rekap_events_stored {float(services.runner.head())}" in metrics
