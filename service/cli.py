@@ -132,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("revoke", cmd_token_revoke, "revoke a token (by token or token id)", token)
     p.add_argument("token")
     command("list", cmd_token_list, "list tokens (never their secret)", token)
+
+    from service.audit.cli import add_audit_commands
+
+    add_audit_commands(sub, command)
     return parser
 
 

@@ -60,6 +60,10 @@ class Tx:
     def rowcount(self) -> int:
         return self._cursor.rowcount
 
+    @property
+    def is_sqlite(self) -> bool:
+        return self._sqlite
+
 
 class Database:
     """A small pool of connections for rekap's own tables, on SQLite or PostgreSQL."""

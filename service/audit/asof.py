@@ -1,0 +1,225 @@
+"""The recap and a TPS result as they stood at a log position or a moment, by replay.
+
+The answer never reads the live projections' figures: the events that shape the document are
+read from the log up to the position, folded by the same RecapProjection into scratch tables
+of a private in-memory SQLite database, and answered by the same RecapQueries. So it equals
+what the live projection showed when it had applied exactly that position.
+
+Which events are replayed (and what that costs):
+- a TPS: the election and contest definitions, the region batch of its kecamatan, and the
+  events of its one result aggregate (ids are uuid5 of the natural key): a handful of
+  indexed reads;
+- a kab/kota, kecamatan or desa: the same set-up events, the region batches of the kecamatan
+  under it (listed from the region table, which only set-up events fill), and the result
+  events of every TPS in them, looked up by aggregate id 500 at a time: O(TPS under it) reads
+  and folds, e.g. ~2,000 TPS for a kab/kota;
+- a province, the nation, or the contest's own region: every region batch and every result
+  event of the log up to the position (read by topic, a page at a time): O(position).
+Every plenary event up to the position is replayed too (read by topic; a few per kecamatan), so
+the `plenary` part of a recap and a plenary's own document are answered as they stood.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from domain.codes import Tier, is_within, normalise, tier_of
+from domain.election import ContestDefinition, Election, RegionBatch
+from domain.errors import FieldError, InvalidInput
+from domain.tps_result import TpsResult
+from service.audit.events import decode
+from service.bootstrap import Services
+from service.config import DatabaseConfig
+from service.db import Database
+from service.eventlog import raw_events_of, raw_events_with_topics
+from service.projections.base import LoggedEvent
+from service.projections.plenary import PLENARY_EVENTS, PlenaryProjection
+from service.projections.recap import RecapProjection
+from service.queries import RecapQueries
+
+RESULT_TOPICS = ["rekap:TpsResult.Submitted", "rekap:TpsResult.Corrected"]
+BATCH_TOPICS = ["rekap:RegionBatch.Loaded"]
+PLENARY_TOPICS = [cls.TOPIC for cls in PLENARY_EVENTS]
+APPLY_CHUNK = 1000
+
+
+def resolve_as_of(services: Services, value: str) -> int:
+    """A log position from `as_of`: a position (0 .. log head) or an ISO 8601 time.
+
+    A time selects the last event recorded at or before it (times of events are server times
+    in UTC, read from the audit tree's leaves; a time without a zone is taken as UTC).
+    """
+    text = str(value).strip()
+    head = services.runner.head()
+    if text.isdigit():
+        position = int(text)
+        if position > head:
+            message = f"position {position} is beyond the log, whose last position is {head}"
+            raise InvalidInput(message, [FieldError("as_of", message)])
+        return position
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
+    except ValueError:
+        message = "as_of is a log position or an ISO 8601 time (2024-11-27T14:05:00+07:00)"
+        raise InvalidInput(message, [FieldError("as_of", message)]) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    found = services.db.scalar(
+        "SELECT MAX(position) FROM audit_leaf WHERE at <= %s", (moment.astimezone(UTC).isoformat(),)
+    )
+    return int(found or 0)
+
+
+@contextmanager
+def scratch_database() -> Iterator[Database]:
+    """A private in-memory SQLite database (one per thread; closed afterwards)."""
+    db = Database(DatabaseConfig(url="sqlite:///:memory:", dialect="sqlite", path=":memory:"))
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def region_as_of(
+    services: Services, election_id: str, contest_id: str, code: str, position: int
+) -> dict[str, Any]:
+    code = normalise(code)
+    contest = services.ref.contest(election_id, contest_id)
+    whole = tier_of(code) in (Tier.NASIONAL, Tier.PROVINSI) or code == contest.region
+    if whole:
+        raw = _setup_events(services, election_id, contest_id, position)
+        raw += _by_topic(services, BATCH_TOPICS, position)
+        raw += _by_topic(services, RESULT_TOPICS, position)
+        raw += _by_topic(services, PLENARY_TOPICS, position)
+    else:
+        raw = _events_under(services, election_id, contest_id, code, position)
+    with scratch_database() as db:
+        _replay(services, db, raw, election_id, contest_id, position)
+        return RecapQueries(db).region(election_id, contest_id, code)
+
+
+def tps_as_of(
+    services: Services, election_id: str, contest_id: str, tps: str, position: int
+) -> dict[str, Any]:
+    tps = normalise(tps)
+    services.ref.contest(election_id, contest_id)
+    raw = _events_under(services, election_id, contest_id, tps, position)
+    with scratch_database() as db:
+        _replay(services, db, raw, election_id, contest_id, position)
+        return RecapQueries(db).tps_result(election_id, contest_id, tps)
+
+
+def plenary_as_of(
+    services: Services, election_id: str, contest_id: str, code: str, position: int
+) -> dict[str, Any]:
+    code = normalise(code)
+    contest = services.ref.contest(election_id, contest_id)
+    whole = tier_of(code) in (Tier.NASIONAL, Tier.PROVINSI) or code == contest.region
+    if whole:
+        raw = _setup_events(services, election_id, contest_id, position)
+        raw += _by_topic(services, BATCH_TOPICS, position)
+        raw += _by_topic(services, RESULT_TOPICS, position)
+        raw += _by_topic(services, PLENARY_TOPICS, position)
+    else:
+        raw = _events_under(services, election_id, contest_id, code, position)
+    with scratch_database() as db:
+        _replay(services, db, raw, election_id, contest_id, position)
+        return RecapQueries(db).plenaries.plenary(contest, code)
+
+
+def _setup_events(
+    services: Services, election_id: str, contest_id: str, position: int
+) -> list[dict[str, Any]]:
+    ids = [Election.create_id(election_id), ContestDefinition.create_id(election_id, contest_id)]
+    return raw_events_of(services.db, ids, upto=position)
+
+
+def _by_topic(services: Services, topics: list[str], position: int) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
+    after = 0
+    while True:
+        page = raw_events_with_topics(services.db, topics, position, after, APPLY_CHUNK)
+        found += page
+        if len(page) < APPLY_CHUNK:
+            return found
+        after = page[-1]["position"]  # type: ignore[assignment]
+
+
+def _kecamatan_under(services: Services, election_id: str, code: str) -> list[str]:
+    tier = tier_of(code)
+    if tier in (Tier.KECAMATAN, Tier.DESA, Tier.TPS):
+        return [code[:6]]
+    rows = services.db.query(
+        "SELECT code FROM region WHERE election_id = %s AND tier = %s AND code >= %s AND code < %s",
+        (election_id, Tier.KECAMATAN.value, code, code + "~"),
+    )
+    return [r["code"] for r in rows]
+
+
+def _events_under(
+    services: Services, election_id: str, contest_id: str, code: str, position: int
+) -> list[dict[str, Any]]:
+    """Set-up events, the region batches under `code` and the results of its TPS."""
+    raw = _setup_events(services, election_id, contest_id, position)
+    keys = _kecamatan_under(services, election_id, code)
+    batch_ids = [RegionBatch.create_id(election_id, k) for k in keys]
+    batches = raw_events_of(services.db, batch_ids, upto=position)
+    tps: list[str] = []
+    for batch in batches:
+        event = decode(services.app, batch)
+        tps += [t for t, _ in event.tps if is_within(t, code)]
+    result_ids = [TpsResult.create_id(election_id, contest_id, t) for t in tps]
+    results = raw_events_of(services.db, result_ids, upto=position)
+    return raw + batches + results + _by_topic(services, PLENARY_TOPICS, position)
+
+
+def _replay(
+    services: Services,
+    db: Database,
+    raw: list[dict[str, Any]],
+    election_id: str,
+    contest_id: str,
+    position: int,
+) -> None:
+    events = []
+    for r in sorted(raw, key=lambda r: r["position"]):
+        event = decode(services.app, r)
+        if isinstance(event, PLENARY_EVENTS):
+            pass  # later plenary events name only their plenary: keep every one
+        elif getattr(event, "election_id", election_id) != election_id:
+            continue
+        if isinstance(event, TpsResult.Submitted | TpsResult.Corrected) and (
+            event.contest_id != contest_id
+        ):
+            continue
+        events.append(LoggedEvent(r["position"], event))
+    replay_recap(db, events, position)
+
+
+def replay_recap(db: Database, events: Iterable[LoggedEvent], position: int) -> None:
+    """Fold `events` (in log order) into fresh recap and plenary tables, as of `position`."""
+    projections: list[Any] = [RecapProjection(), PlenaryProjection()]
+    db.execute_script(
+        [
+            *(s for p in projections for s in p.create_statements()),
+            "CREATE TABLE IF NOT EXISTS projection_position "
+            "(name TEXT PRIMARY KEY, position BIGINT NOT NULL)",
+        ]
+    )
+    with db.transaction() as tx:
+        chunk: list[LoggedEvent] = []
+        for event in events:
+            chunk.append(event)
+            if len(chunk) == APPLY_CHUNK:
+                for projection in projections:
+                    projection.apply(tx, chunk)
+                chunk = []
+        for projection in projections:
+            projection.apply(tx, chunk)
+            tx.execute(
+                "INSERT INTO projection_position (name, position) VALUES (%s, %s)",
+                (projection.name, position),
+            )
