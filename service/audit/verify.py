@@ -204,7 +204,7 @@ def _check_leaves_and_heads(
                         f"(leaf {leaf['leaf_index']}, {_describe_event(raw)})",
                         leaf["leaf_hash"],
                         computed.hex(),
-                        "the stored event's bytes differ from its logged leaf (event or tree changed)",
+                        "the stored event's bytes differ from its logged leaf",
                     )
                 )
             next_leaf()
