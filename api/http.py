@@ -86,14 +86,16 @@ IF_MATCH = {
 
 
 def if_match_version() -> int:
-    """The version named by If-Match: 428 when absent, 412 when it cannot be a version."""
+    """The version named by If-Match, or 428 when there is none.
+
+    A tag that cannot be a version answers 0, which matches no version: the service still checks
+    the body first (422) and then answers 412 for the stale precondition.
+    """
     header = request.headers.get("If-Match")
     if header is None or not header.strip():
         abort(428, message='this change needs If-Match: "<version>" (the ETag of the result)')
     tag = header.strip().removeprefix("W/").strip('"')
-    if not tag.isdigit() or len(tag) > 9:
-        abort(412, message=f"If-Match {header} is not a version of this result")
-    return int(tag)
+    return int(tag) if tag.isdigit() and len(tag) <= 9 else 0
 
 
 def await_position(position: int | None, timeout: float | None = None) -> None:

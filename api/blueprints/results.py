@@ -102,6 +102,7 @@ def history(eid: str, cid: str, tps: str, after: int = 0, limit: int = 100) -> A
 @problems(blp, 400, 404, 413, 415, 422, auth=True)
 def bulk(items: list[dict[str, Any]], eid: str, cid: str) -> Any:
     """Many first submissions (an operator's import): each item all-or-nothing, answered alone."""
+    services().ref.contest(eid, cid)  # an unknown election or contest fails the whole request
     answers = submit_bulk(services().results, current_actor(), eid, cid, items)
     counts: dict[str, int] = {}
     for answer in answers:
