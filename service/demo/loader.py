@@ -10,6 +10,7 @@ from domain.election import Election
 from domain.tps_result import TpsResult
 from service.bootstrap import Services
 from service.demo import jakarta
+from service.demo.plenaries import hold_plenaries
 from service.elections import create_election, define_contest, load_regions
 from service.results import correct, submit_bulk
 
@@ -21,7 +22,7 @@ def demo_is_loaded(services: Services) -> bool:
 
 
 def load_demo(services: Services, progress: Callable[[int, int], None] | None = None) -> int:
-    """Load the demo election and its results; the number of TPS results stored."""
+    """Load the demo election, its results and its plenaries; the number of TPS results stored."""
     eid, cid = jakarta.ELECTION["id"], jakarta.CONTEST["id"]
     create_election(services.app, SYSTEM, eid, jakarta.ELECTION["name"])
     define_contest(services.app, services.ref, SYSTEM, eid, jakarta.CONTEST)
@@ -73,6 +74,7 @@ def load_demo(services: Services, progress: Callable[[int, int], None] | None = 
                     {"form": r.correction, "reason": r.correction_reason or "koreksi"},
                     expected_version=1,
                 )
+    hold_plenaries(services)
     return stored
 
 
