@@ -21,6 +21,20 @@ from psycopg_pool import ConnectionPool
 from service.config import DatabaseConfig
 
 Row = dict[str, Any]
+UNNEST_ROWS = 10_000  # rows per INSERT ... SELECT FROM unnest(...) on PostgreSQL
+
+
+def _array_type(values: Sequence[Any]) -> str:
+    for value in values:
+        if isinstance(value, bool):
+            return "boolean"
+        if isinstance(value, int):
+            return "bigint"
+        if isinstance(value, float):
+            return "float8"
+        if value is not None:
+            return "text"
+    return "text"
 
 
 class Tx:
@@ -40,6 +54,32 @@ class Tx:
     def executemany(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         if rows:
             self._cursor.executemany(self._sql(sql), rows)
+
+    def insert_rows(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """An INSERT (or upsert) of many rows; `sql` holds one `VALUES (%s, ...)` group.
+
+        On PostgreSQL the rows go as one array per column through `unnest`, one statement for
+        them all: executemany costs a statement execution per row. SQLite, in process, runs it
+        as executemany. No two rows may hit the same key of an ON CONFLICT DO UPDATE.
+        """
+        if not rows:
+            return
+        head, _, rest = sql.partition("VALUES ")
+        group, _, tail = rest.partition(")")
+        width = len(rows[0])
+        if self._sqlite or group.replace(" ", "") != "(" + ",".join(["%s"] * width):
+            self.executemany(sql, rows)
+            return
+        for start in range(0, len(rows), UNNEST_ROWS):
+            columns = [list(c) for c in zip(*rows[start : start + UNNEST_ROWS], strict=True)]
+            arrays = ", ".join(f"%b::{_array_type(c)}[]" for c in columns)
+            self._cursor.execute(f"{head}SELECT * FROM unnest({arrays}){tail}", columns)
+
+    def any_of(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """A condition `column` in `values`, and its parameters (one array on PostgreSQL)."""
+        if self._sqlite:
+            return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+        return f"{column} = ANY(%s)", [list(values)]
 
     def fetchall(self) -> list[Row]:
         rows = self._cursor.fetchall()

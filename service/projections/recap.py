@@ -158,19 +158,24 @@ class RecapProjection:
 
     def _regions(self, tx: Tx, event: Any) -> None:
         eid = event.election_id
-        tx.executemany(
+        insert = (
             f"INSERT INTO {self.p}region (election_id, code, parent, tier, name, tps_total, dpt) "
-            "VALUES (%s, %s, %s, %s, %s, 0, 0) ON CONFLICT (election_id, code) DO NOTHING",
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (election_id, code) DO NOTHING"
+        )
+        tx.insert_rows(
+            insert,
             [
-                (eid, code, parent_of(code), tier_of(code).value, name)
+                (eid, code, parent_of(code), tier_of(code).value, name, 0, 0)
                 for code, name in event.regions
             ]
-            + [(eid, NATION, None, "nasional", "INDONESIA")],
+            + [(eid, NATION, None, "nasional", "INDONESIA", 0, 0)],
         )
-        tx.executemany(
-            f"INSERT INTO {self.p}region (election_id, code, parent, tier, name, tps_total, dpt) "
-            "VALUES (%s, %s, %s, 'tps', %s, 1, %s) ON CONFLICT (election_id, code) DO NOTHING",
-            [(eid, code, parent_of(code), f"TPS {code[-3:]}", dpt) for code, dpt in event.tps],
+        tx.insert_rows(
+            insert,
+            [
+                (eid, code, parent_of(code), "tps", f"TPS {code[-3:]}", 1, dpt)
+                for code, dpt in event.tps
+            ],
         )
         totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for code, dpt in event.tps:
@@ -225,12 +230,12 @@ class RecapProjection:
             by_contest[(eid, cid)].append(tps)
         for (eid, cid), codes in by_contest.items():
             for i in range(0, len(codes), CHUNK):
-                part = codes[i : i + CHUNK]
+                condition, values = tx.any_of("tps", codes[i : i + CHUNK])
                 rows = tx.query(
                     "SELECT tps, version, form, anomalies, submitted_at, updated_at, position "
                     f"FROM {self.p}result_current WHERE election_id = %s AND contest_id = %s "
-                    f"AND tps IN ({', '.join(['%s'] * len(part))})",
-                    (eid, cid, *part),
+                    f"AND {condition}",
+                    (eid, cid, *values),
                 )
                 for r in rows:
                     found[(eid, cid, r["tps"])] = TpsState(
@@ -286,7 +291,7 @@ class RecapProjection:
                     logged.position,
                 )
             )
-        tx.executemany(
+        tx.insert_rows(
             f"INSERT INTO {self.p}result_version (election_id, contest_id, tps, version, kind, "
             "form, reason, actor, at, detail, position) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -294,7 +299,7 @@ class RecapProjection:
         )
 
     def _write_current(self, tx: Tx, states: dict[Any, TpsState]) -> None:
-        tx.executemany(
+        tx.insert_rows(
             f"INSERT INTO {self.p}result_current (election_id, contest_id, tps, version, form, "
             "anomalies, hard, soft, submitted_at, updated_at, position) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
@@ -320,21 +325,31 @@ class RecapProjection:
     def _write_totals(
         self, tx: Tx, before: dict[Any, TpsState], after: dict[Any, TpsState], keys: set[Any]
     ) -> None:
-        deltas: dict[tuple[str, str, str], RegionDelta] = defaultdict(RegionDelta)
+        # Each TPS's change is added to its desa once, and each desa's to the tiers above it:
+        # the same sums as adding every TPS to every tier, with a fraction of the additions.
+        by_desa: dict[tuple[str, str, str], RegionDelta] = defaultdict(RegionDelta)
         for key in keys:
             eid, cid, tps = key
             old, new = before.get(key), after[key]
             old_flat = flatten(old.form) if old else {}
             new_flat = flatten(new.form)
-            contest = self._contests[(eid, cid)]
-            for region in chain_up_to(parent_of(tps) or NATION, contest.region):
+            delta = by_desa[(eid, cid, parent_of(tps) or NATION)]
+            for name in old_flat.keys() | new_flat.keys():
+                delta.sums[name] += new_flat.get(name, 0) - old_flat.get(name, 0)
+            delta.reported += 0 if old else 1
+            delta.hard += new.hard - (old.hard if old else 0)
+            delta.soft += new.soft - (old.soft if old else 0)
+            delta.position = max(delta.position, new.position)
+        deltas: dict[tuple[str, str, str], RegionDelta] = defaultdict(RegionDelta)
+        for (eid, cid, desa), part in by_desa.items():
+            for region in chain_up_to(desa, self._contests[(eid, cid)].region):
                 delta = deltas[(eid, cid, region)]
-                for name in old_flat.keys() | new_flat.keys():
-                    delta.sums[name] += new_flat.get(name, 0) - old_flat.get(name, 0)
-                delta.reported += 0 if old else 1
-                delta.hard += new.hard - (old.hard if old else 0)
-                delta.soft += new.soft - (old.soft if old else 0)
-                delta.position = max(delta.position, new.position)
+                for name, value in part.sums.items():
+                    delta.sums[name] += value
+                delta.reported += part.reported
+                delta.hard += part.hard
+                delta.soft += part.soft
+                delta.position = max(delta.position, part.position)
         existing = self._load_totals(tx, list(deltas))
         rows = []
         for key, delta in deltas.items():
@@ -351,7 +366,7 @@ class RecapProjection:
                     delta.position,
                 )
             )
-        tx.executemany(
+        tx.insert_rows(
             f"INSERT INTO {self.p}recap_total (election_id, contest_id, code, sums, tps_reported, "
             "hard_tps, soft_tps, position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (election_id, contest_id, code) DO UPDATE SET sums = excluded.sums, "
@@ -367,12 +382,12 @@ class RecapProjection:
             by_contest[(eid, cid)].append(code)
         for (eid, cid), codes in by_contest.items():
             for i in range(0, len(codes), CHUNK):
-                part = codes[i : i + CHUNK]
+                condition, values = tx.any_of("code", codes[i : i + CHUNK])
                 rows = tx.query(
                     "SELECT code, sums, tps_reported, hard_tps, soft_tps "
                     f"FROM {self.p}recap_total WHERE election_id = %s AND contest_id = %s "
-                    f"AND code IN ({', '.join(['%s'] * len(part))})",
-                    (eid, cid, *part),
+                    f"AND {condition}",
+                    (eid, cid, *values),
                 )
                 for r in rows:
                     found[(eid, cid, r["code"])] = (

@@ -1,0 +1,233 @@
+"""Setting up the election, and bulk ingest through rekap against plain COPY / batched INSERT."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Collection, Iterator
+from typing import Any
+
+import psycopg
+
+from bench import data
+from bench.env import conninfo
+from domain.access import SYSTEM, Actor, Role
+from service.bootstrap import Services
+from service.elections import create_election, define_contest, load_regions
+from service.progress import Progress
+from service.results import correct, submit_bulk
+
+BULK_ITEMS = 1000
+
+PLAIN_TABLE = """CREATE TABLE IF NOT EXISTS {name} (
+    contest_id TEXT NOT NULL, tps TEXT NOT NULL, submission_id TEXT NOT NULL, form JSONB NOT NULL,
+    v1 INTEGER NOT NULL, v2 INTEGER NOT NULL, v3 INTEGER NOT NULL, valid INTEGER NOT NULL,
+    invalid INTEGER NOT NULL, total INTEGER NOT NULL, dpt INTEGER NOT NULL,
+    PRIMARY KEY (contest_id, tps))"""
+PLAIN_COLUMNS = "contest_id, tps, submission_id, form, v1, v2, v3, valid, invalid, total, dpt"
+
+
+class Timed:
+    """Wraps an iterator and counts the time spent producing its items (the generator's share)."""
+
+    def __init__(self, items: Iterator[Any]) -> None:
+        self._items = items
+        self.seconds = 0.0
+
+    def __iter__(self) -> Iterator[Any]:
+        while True:
+            start = time.perf_counter()
+            try:
+                item = next(self._items)
+            except StopIteration:
+                self.seconds += time.perf_counter() - start
+                return
+            self.seconds += time.perf_counter() - start
+            yield item
+
+
+def setup(
+    services: Services, provinces: Collection[str] | None, contest_count: int
+) -> dict[str, Any]:
+    """The election, its contests and its region tree (the real one, with generated DPT)."""
+    start = time.perf_counter()
+    create_election(services.app, SYSTEM, data.ELECTION_ID, data.ELECTION_NAME)
+    for contest in data.contests(contest_count):
+        define_contest(services.app, services.ref, SYSTEM, data.ELECTION_ID, contest)
+    summary = load_regions(
+        services.app,
+        services.ref,
+        SYSTEM,
+        data.ELECTION_ID,
+        data.region_documents(provinces),
+    )
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "kecamatan": summary.chunks, "tps": summary.tps}
+
+
+def _operator(kab: str) -> Actor:
+    return Actor(id=f"bench-operator-{kab}", role=Role.OPERATOR, scope=kab)
+
+
+def _bulk_requests(
+    provinces: Collection[str] | None, contest_id: str, seed: int
+) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    """What kab/kota operators would send: up to BULK_ITEMS forms of one kab/kota per request."""
+    items: list[dict[str, Any]] = []
+    kab = ""
+    for kecamatan, found in data.kecamatan_forms(provinces, contest_id, seed):
+        if items and (kecamatan[:4] != kab or len(items) >= BULK_ITEMS):
+            yield kab, items
+            items = []
+        kab = kecamatan[:4]
+        items.extend({"tps": f.tps, **f.body(contest_id, seed)} for f in found)
+    if items:
+        yield kab, items
+
+
+def bulk_ingest(
+    services: Services,
+    provinces: Collection[str] | None,
+    contest_id: str,
+    seed: int,
+    label: str,
+) -> dict[str, Any]:
+    """Every form of the region through `submit_bulk`, a kab/kota operator's request at a time."""
+    total = data.tps_count(provinces)
+    progress = Progress(label, total)
+    requests = Timed(_bulk_requests(provinces, contest_id, seed))
+    counts: dict[int, int] = {}
+    done = 0
+    start = time.perf_counter()
+    for kab, items in requests:
+        answers = submit_bulk(services.results, _operator(kab), data.ELECTION_ID, contest_id, items)
+        for a in answers:
+            counts[a.status] = counts.get(a.status, 0) + 1
+        done += len(items)
+        progress.update(done)
+    seconds = time.perf_counter() - start
+    progress.finish()
+    return _rates(done, seconds, requests.seconds) | {"statuses": counts}
+
+
+def corrections(
+    services: Services, provinces: Collection[str] | None, contest_id: str, seed: int
+) -> dict[str, Any]:
+    """The corrections of the anomalous forms that get one, one request at a time."""
+    done = 0
+    start = time.perf_counter()
+    for f in data.forms(provinces, contest_id, seed):
+        if f.correction is None:
+            continue
+        correct(
+            services.results,
+            _operator(f.tps[:4]),
+            data.ELECTION_ID,
+            contest_id,
+            f.tps,
+            {"form": f.correction, "reason": f"salah tulis ({f.anomaly})"},
+            expected_version=1,
+        )
+        done += 1
+    return _rates(done, time.perf_counter() - start, 0.0)
+
+
+def _rates(count: int, seconds: float, generating: float) -> dict[str, Any]:
+    writing = max(seconds - generating, 1e-9)
+    return {
+        "count": count,
+        "seconds": round(seconds, 3),
+        "generating_seconds": round(generating, 3),
+        "per_second": round(count / max(seconds, 1e-9), 1),
+        "per_second_excluding_generation": round(count / writing, 1),
+    }
+
+
+# -- baselines: the same rows into a plain table --------------------------------------------
+
+
+def plain_row(contest_id: str, f: data.TpsForm, seed: int) -> tuple[Any, ...]:
+    form = f.correction or f.form
+    votes = form["votes"]
+    return (
+        contest_id,
+        f.tps,
+        f.body(contest_id, seed)["submission_id"],
+        json.dumps(form),
+        votes["1"],
+        votes["2"],
+        votes["3"],
+        form["valid"],
+        form["invalid"],
+        form["total"],
+        f.dpt,
+    )
+
+
+def create_plain(conn: psycopg.Connection[Any], name: str) -> None:
+    conn.execute(PLAIN_TABLE.format(name=name))
+
+
+def copy_baseline(
+    provinces: Collection[str] | None, contest_id: str, seed: int, table: str = "plain_result"
+) -> dict[str, Any]:
+    """COPY of the same forms into a plain table, one kecamatan's rows per COPY."""
+    with psycopg.connect(conninfo()) as conn:
+        create_plain(conn, table)
+        conn.commit()
+        rows = Timed(data.kecamatan_forms(provinces, contest_id, seed))
+        count = 0
+        start = time.perf_counter()
+        pending: list[tuple[Any, ...]] = []
+
+        def flush() -> None:
+            with conn.cursor() as cur, cur.copy(f"COPY {table} ({PLAIN_COLUMNS}) FROM STDIN") as cp:
+                for row in pending:
+                    cp.write_row(row)
+            conn.commit()
+            pending.clear()
+
+        for _, found in rows:
+            pending.extend(plain_row(contest_id, f, seed) for f in found)
+            count += len(found)
+            if len(pending) >= 5000:
+                flush()
+        if pending:
+            flush()
+        seconds = time.perf_counter() - start
+    return _rates(count, seconds, rows.seconds)
+
+
+def insert_baseline(
+    provinces: Collection[str] | None, contest_id: str, seed: int, table: str = "plain_insert"
+) -> dict[str, Any]:
+    """Batched INSERT (executemany, 1000 rows a transaction) of the same forms."""
+    with psycopg.connect(conninfo()) as conn:
+        create_plain(conn, table)
+        conn.commit()
+        rows = Timed(data.kecamatan_forms(provinces, contest_id, seed))
+        count = 0
+        start = time.perf_counter()
+        pending: list[tuple[Any, ...]] = []
+        sql = (
+            f"INSERT INTO {table} ({PLAIN_COLUMNS}) VALUES "
+            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+        )
+
+        def flush() -> None:
+            with conn.cursor() as cur:
+                cur.executemany(sql, pending)
+            conn.commit()
+            pending.clear()
+
+        for _, found in rows:
+            pending.extend(plain_row(contest_id, f, seed) for f in found)
+            count += len(found)
+            if len(pending) >= BULK_ITEMS:
+                flush()
+        if pending:
+            flush()
+        seconds = time.perf_counter() - start
+        conn.execute(f"DROP TABLE {table}")
+        conn.commit()
+    return _rates(count, seconds, rows.seconds)
