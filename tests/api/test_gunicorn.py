@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from service.bootstrap import Services, build_services, init_store
+from tests.api.test_container_files import dockerfile_cmd
 from tests.conftest import drop_schema, make_settings
 from tests.factories import CONTEST, DPT, ELECTION, TPS, pilkada_form, setup_election
 
@@ -86,11 +87,9 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Services]]:
         "REKAP_LOG_LEVEL": "warning",
     }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    gunicorn = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn_conf.py", "api.wsgi:application"],
-        cwd=ROOT,
-        env=env,
-    )
+    command = dockerfile_cmd()  # the image's own entry point, run without Docker
+    assert command[0] == "gunicorn"
+    gunicorn = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT, env=env)
     projections = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "projections", "run"], cwd=ROOT, env=env
     )
