@@ -276,7 +276,7 @@ def plenaries(eid: str, cid: str, wait_for: int | None = None) -> Any:
     return public_read({"plenaries": services().queries.plenaries.plenaries(contest)})
 
 
-@blp.route(PLENARY, methods=["GET"])
+@blp.route(PLENARY, methods=["GET"], strict_slashes=False)
 @public
 @blp.arguments(AsOfArgs, location="query", as_kwargs=True)
 @blp.response(200, PlenarySchema)

@@ -58,6 +58,18 @@ class PlenaryProjection:
     def reset(self) -> None:
         self._keys.clear()
 
+    def primary_keys(self) -> list[tuple[str, list[str]]]:
+        """Each table with its primary key, for row-by-row comparisons (rekap audit verify)."""
+        key = ["election_id", "contest_id"]
+        return [
+            (f"{self.p}plenary", [*key, "code"]),
+            (f"{self.p}plenary_minutes", [*key, "code", "version"]),
+            (f"{self.p}plenary_certificate", [*key, "code", "number"]),
+            (f"{self.p}plenary_objection", [*key, "objection_id"]),
+            (f"{self.p}plenary_correction", [*key, "code", "version"]),
+            (f"{self.p}plenary_acceptance", [*key, "tps", "result_version", "code"]),
+        ]
+
     def table_names(self) -> list[str]:
         return [
             f"{self.p}{t}"

@@ -106,6 +106,9 @@ def test_a_whole_contest_goes_from_the_tps_forms_to_the_province_certificate_and
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert "D.HASIL PROVINSI" in page.get_data(as_text=True)
     assert "menolak hasil" in page.get_data(as_text=True)
+    browser = client.get(f"{BASE}/plenaries/91/certificate", headers={"Accept": "text/html"})
+    assert browser.mimetype == "text/html"
+    assert client.get(f"{BASE}/plenaries/91/").json["status"] == "certified"
     kecamatan = read(client, ready, "plenaries/910101/certificate")
     assert [t["code"] for t in kecamatan["figures"]["tps"]] == TPS[:3]
     assert [c["code"] for c in kecamatan["figures"]["children"]] == ["9101011001", "9101011002"]
