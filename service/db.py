@@ -165,12 +165,28 @@ class Database:
         with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             yield Tx(cur, sqlite=False)
 
+    @contextmanager
+    def _statement(self) -> Iterator[Tx]:
+        """One statement on its own: on PostgreSQL in autocommit, one round trip, not three."""
+        if self.is_sqlite:
+            with self.transaction(write=False) as tx:
+                yield tx
+            return
+        assert self._pool is not None
+        with self._pool.connection() as conn:
+            conn.autocommit = True
+            try:
+                with conn.cursor() as cur:
+                    yield Tx(cur, sqlite=False)
+            finally:
+                conn.autocommit = False
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        with self.transaction(write=False) as tx:
+        with self._statement() as tx:
             return tx.query(sql, params)
 
     def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        with self.transaction(write=False) as tx:
+        with self._statement() as tx:
             return tx.scalar(sql, params)
 
     def execute_script(self, statements: Sequence[str]) -> None:

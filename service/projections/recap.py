@@ -108,6 +108,9 @@ class RecapProjection:
             "form TEXT NOT NULL, anomalies TEXT NOT NULL, hard INTEGER NOT NULL, "
             "soft INTEGER NOT NULL, submitted_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
             "position BIGINT NOT NULL, PRIMARY KEY (election_id, contest_id, tps))",
+            # The anomalous TPS of a region are listed from this, not by scanning every TPS.
+            f"CREATE INDEX IF NOT EXISTS {p}result_anomalous ON {p}result_current "
+            "(election_id, contest_id, tps) WHERE hard > 0 OR soft > 0",
             f"CREATE TABLE IF NOT EXISTS {p}result_version (election_id TEXT NOT NULL, "
             "contest_id TEXT NOT NULL, tps TEXT NOT NULL, version INTEGER NOT NULL, "
             "kind TEXT NOT NULL, form TEXT NOT NULL, reason TEXT, actor TEXT NOT NULL, "
