@@ -17,6 +17,12 @@ from tests.api.conftest import Auth
 pytestmark = pytest.mark.slow
 
 
+@pytest.fixture(params=["postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    # The production store only: the smaller bulk tests cover SQLite, and this one takes ~20 s.
+    return str(request.param)
+
+
 def test_the_jakarta_demo_goes_in_with_one_bulk_request_per_kabkota(
     client: FlaskClient, services: Services, auth: Auth
 ) -> None:
