@@ -136,7 +136,7 @@ def public_read(
         "Cache-Control": f"public, max-age={max_age}",
         "Vary": "Accept-Encoding",
     }
-    if request.if_none_match.contains(tag) or request.if_none_match.star_tag:
+    if request.if_none_match.contains_weak(tag):  # weak comparison, as RFC 9110 asks
         return Response(status=304, headers=headers)
     return document, 200, headers
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from eventsourcing.persistence import OperationalError
 from flask.testing import FlaskClient
 
 from api.app import create_app
@@ -59,6 +60,26 @@ def test_an_unexpected_failure_is_a_500_problem_without_a_trace(
     r = client.get("/api/v1/elections")
     body = problem(r, 500, "internal_error")
     assert "secret" not in r.get_data(as_text=True) and body["request_id"]
+
+
+def test_a_store_that_does_not_answer_is_503_with_retry_after(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = create_app(services).test_client()
+
+    def busy(*args: object) -> None:
+        raise OperationalError("lock timeout")
+
+    monkeypatch.setattr(services.queries, "elections", busy)
+    r = client.get("/api/v1/elections")
+    problem(r, 503, "store_unavailable")
+    assert r.headers["Retry-After"]
+
+
+def test_a_weak_etag_from_a_cache_still_revalidates(client: FlaskClient, ready: Services) -> None:
+    first = client.get("/api/v1/elections")
+    weak = "W/" + first.headers["ETag"]
+    assert client.get("/api/v1/elections", headers={"If-None-Match": weak}).status_code == 304
 
 
 def test_the_app_refuses_to_start_with_a_route_without_an_access_rule(
