@@ -15,8 +15,10 @@ Which events are replayed (and what that costs):
   and folds, e.g. ~2,000 TPS for a kab/kota;
 - a province, the nation, or the contest's own region: every region batch and every result
   event of the log up to the position (read by topic, a page at a time): O(position).
-Every plenary event up to the position is replayed too (read by topic; a few per kecamatan), so
-the `plenary` part of a recap and a plenary's own document are answered as they stood.
+The events of the plenaries that bear on the document (at the region, above it and, for a
+kab/kota, at the kecamatan below it; by aggregate id; every plenary event by topic for the
+whole-log case) are replayed too, so the `plenary` part of a recap and a plenary's own document
+are answered as they stood.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.codes import Tier, is_within, normalise, tier_of
+from domain.codes import PLENARY_TIERS, Tier, ancestors, is_within, normalise, tier_of
 from domain.election import ContestDefinition, Election, RegionBatch
 from domain.errors import FieldError, InvalidInput
+from domain.plenary import Plenary
 from domain.tps_result import TpsResult
 from service.audit.events import decode
 from service.bootstrap import Services
@@ -173,7 +176,22 @@ def _events_under(
         tps += [t for t, _ in event.tps if is_within(t, code)]
     result_ids = [TpsResult.create_id(election_id, contest_id, t) for t in tps]
     results = raw_events_of(services.db, result_ids, upto=position)
-    return raw + batches + results + _by_topic(services, PLENARY_TOPICS, position)
+    plenaries = _plenary_codes(services, election_id, code)
+    plenary_ids = [Plenary.create_id(election_id, contest_id, c) for c in plenaries]
+    return raw + batches + results + raw_events_of(services.db, plenary_ids, upto=position)
+
+
+def _plenary_codes(services: Services, election_id: str, code: str) -> list[str]:
+    """The plenaries that can bear on `code`: at it, above it, and below it."""
+    codes = [code, *ancestors(code)]
+    if tier_of(code) in (Tier.KABKOTA, Tier.PROVINSI):
+        rows = services.db.query(
+            "SELECT code FROM region WHERE election_id = %s AND tier IN (%s, %s) "
+            "AND code >= %s AND code < %s",
+            (election_id, Tier.KECAMATAN.value, Tier.KABKOTA.value, code, code + "~"),
+        )
+        codes += [r["code"] for r in rows if r["code"] != code]
+    return [c for c in codes if tier_of(c) in PLENARY_TIERS]
 
 
 def _replay(

@@ -25,7 +25,7 @@ from typing import Any
 
 from domain.codes import Tier, is_within
 from service.audit.compact import CompactRange
-from service.audit.events import iter_events
+from service.audit.events import catch_up_quietly, iter_events
 from service.audit.leaves import check_record, record_leaf_hash, state_of
 from service.audit.signing import TreeHead, verify_tree_head
 from service.bootstrap import Services
@@ -44,7 +44,7 @@ def publish_bundle(
     from service.audit.log import AuditLog
 
     audit = AuditLog.of(services)
-    services.runner.catch_up()
+    catch_up_quietly(services)
     audit.publish()
     head = audit.latest()
     position = int(

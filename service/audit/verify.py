@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from service.audit.compact import CompactRange
+from service.audit.events import catch_up_quietly
 from service.audit.leaves import raw_leaf_hash
 from service.audit.signing import TreeHead, verify_tree_head
 from service.bootstrap import Services, all_projections
@@ -268,7 +269,7 @@ def _check_projections(services: Services, report: VerifyReport) -> None:
             continue
         factories.append(lambda prefix, cls=cls: cls(prefix=prefix))
         tables += keys()
-    services.runner.catch_up()
+    catch_up_quietly(services)
     runner = None
     try:
         runner = replay(services.app, services.db, factories, prefix=SCRATCH)
