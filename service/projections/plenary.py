@@ -28,6 +28,7 @@ PLENARY_EVENTS = (
     Plenary.Reopened,
     Plenary.BelowReopened,
 )
+PLENARY_TOPICS = frozenset(cls.TOPIC for cls in PLENARY_EVENTS)
 KINDS = {
     "Opened": "opened",
     "ObjectionRaised": "objection_raised",
@@ -123,7 +124,7 @@ class PlenaryProjection:
 
     def apply(self, tx: Tx, events: list[LoggedEvent]) -> None:
         for logged in events:
-            if isinstance(logged.event, PLENARY_EVENTS):
+            if logged.topic in PLENARY_TOPICS:
                 self._apply(tx, logged)
 
     def _apply(self, tx: Tx, logged: LoggedEvent) -> None:

@@ -10,24 +10,31 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from domain.codes import NATION, chain_up_to, parent_of, tier_of
 from domain.contests import Contest
 from domain.election import ContestDefinition, Election, RegionBatch
-from domain.form import flatten, parse_form
+from domain.form import BoxLayout, form_from_document
 from domain.rules import Severity, check_form
 from domain.tps_result import TpsResult
 from service.db import Tx
 from service.projections.base import LoggedEvent
 
 CHUNK = 500
+RESULT_TOPICS = frozenset(
+    cls.TOPIC for cls in (TpsResult.Submitted, TpsResult.Corrected, TpsResult.Revoted)
+)
+SETUP_TOPICS = frozenset(
+    cls.TOPIC for cls in (Election.Registered, ContestDefinition.Defined, RegionBatch.Loaded)
+)
 ANALYZE_FIRST = 5_000  # events applied before the first ANALYZE of the tables, then doubling
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+# One encoder for every row: json.dumps with options builds a new encoder on each call.
+_dumps = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
+NO_ANOMALIES = "[]"
 
 
 @dataclass
@@ -38,6 +45,13 @@ class TpsState:
     submitted_at: str
     updated_at: str
     position: int
+    form_json: str = ""
+
+    @property
+    def text(self) -> str:
+        if not self.form_json:
+            self.form_json = _dumps(self.form)
+        return self.form_json
 
     @property
     def hard(self) -> int:
@@ -50,11 +64,14 @@ class TpsState:
 
 @dataclass
 class RegionDelta:
-    sums: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    boxes: list[int]  # in the order of the contest's BoxLayout
     reported: int = 0
     hard: int = 0
     soft: int = 0
     position: int = 0
+
+    def add(self, boxes: list[int] | tuple[int, ...]) -> None:
+        self.boxes = [a + b for a, b in zip(self.boxes, boxes, strict=True)]
 
 
 class RecapProjection:
@@ -63,6 +80,7 @@ class RecapProjection:
     def __init__(self, prefix: str = "") -> None:
         self.p = prefix
         self._contests: dict[tuple[str, str], Contest] = {}
+        self._layouts: dict[tuple[str, str], BoxLayout] = {}
         self._applied = 0
         self._analyze_at = ANALYZE_FIRST
 
@@ -80,6 +98,7 @@ class RecapProjection:
 
     def reset(self) -> None:
         self._contests.clear()
+        self._layouts.clear()
         self._applied, self._analyze_at = 0, ANALYZE_FIRST
 
     def table_names(self) -> list[str]:
@@ -131,15 +150,18 @@ class RecapProjection:
     def apply(self, tx: Tx, events: list[LoggedEvent]) -> None:
         results: list[LoggedEvent] = []
         for logged in events:
-            event = logged.event
-            if isinstance(event, TpsResult.Submitted | TpsResult.Corrected | TpsResult.Revoted):
+            topic = logged.topic
+            if topic in RESULT_TOPICS:
                 results.append(logged)
+                continue
+            if topic not in SETUP_TOPICS:
                 continue
             # Set-up events come before any result that depends on them in the log, so
             # results are folded after the set-up events of the same batch.
             if results:
                 self._apply_results(tx, results)
                 results = []
+            event = logged.event
             if isinstance(event, Election.Registered):
                 self._election(tx, event, logged.position)
             elif isinstance(event, ContestDefinition.Defined):
@@ -225,8 +247,8 @@ class RecapProjection:
         for logged in events:
             event = logged.event
             key = (event.election_id, event.contest_id, event.tps)
-            contest = self._contest_of(tx, key[0], key[1])
-            form = parse_form(event.form, contest.kind, contest.candidate_keys)
+            self._contest_of(tx, key[0], key[1])  # the contest's scope bounds the totals
+            form = form_from_document(event.form)
             at = event.timestamp.isoformat()
             previous = current.get(key)
             current[key] = TpsState(
@@ -237,7 +259,7 @@ class RecapProjection:
                 updated_at=at,
                 position=logged.position,
             )
-            versions.append((*key, logged, at))
+            versions.append((*key, logged, at, current[key]))
         self._write_versions(tx, versions)
         self._write_current(tx, {k: current[k] for k in keys})
         self._write_totals(tx, before, current, keys)
@@ -264,12 +286,13 @@ class RecapProjection:
                         r["submitted_at"],
                         r["updated_at"],
                         r["position"],
+                        r["form"],
                     )
         return found
 
     def _write_versions(self, tx: Tx, versions: list[tuple[Any, ...]]) -> None:
         rows = []
-        for eid, cid, tps, logged, at in versions:
+        for eid, cid, tps, logged, at, state in versions:
             event = logged.event
             if isinstance(event, TpsResult.Submitted):
                 kind, reason = "submitted", None
@@ -302,7 +325,7 @@ class RecapProjection:
                     tps,
                     event.originator_version,
                     kind,
-                    _dumps(event.form),
+                    state.text,
                     reason,
                     _dumps(event.actor),
                     at,
@@ -329,8 +352,8 @@ class RecapProjection:
                 (
                     *key,
                     s.version,
-                    _dumps(s.form),
-                    _dumps(s.anomalies),
+                    s.text,
+                    _dumps(s.anomalies) if s.anomalies else NO_ANOMALIES,
                     s.hard,
                     s.soft,
                     s.submitted_at,
@@ -344,27 +367,37 @@ class RecapProjection:
     def _write_totals(
         self, tx: Tx, before: dict[Any, TpsState], after: dict[Any, TpsState], keys: set[Any]
     ) -> None:
-        # Each TPS's change is added to its desa once, and each desa's to the tiers above it:
-        # the same sums as adding every TPS to every tier, with a fraction of the additions.
-        by_desa: dict[tuple[str, str, str], RegionDelta] = defaultdict(RegionDelta)
+        # Each TPS's change is added to its desa once, and each desa's to the tiers above it,
+        # as vectors of the contest's boxes: the same sums as adding every box of every TPS to
+        # every tier, with a fraction of the additions.
+        by_desa: dict[tuple[str, str, str], RegionDelta] = {}
         for key in keys:
             eid, cid, tps = key
+            values = self._layout(eid, cid).values
             old, new = before.get(key), after[key]
-            old_flat = flatten(old.form) if old else {}
-            new_flat = flatten(new.form)
-            delta = by_desa[(eid, cid, parent_of(tps) or NATION)]
-            for name in old_flat.keys() | new_flat.keys():
-                delta.sums[name] += new_flat.get(name, 0) - old_flat.get(name, 0)
+            change = values(new.form)
+            if old is not None:
+                change = tuple(a - b for a, b in zip(change, values(old.form), strict=True))
+            desa = (eid, cid, parent_of(tps) or NATION)
+            delta = by_desa.get(desa)
+            if delta is None:
+                delta = by_desa[desa] = RegionDelta(list(change))
+            else:
+                delta.add(change)
             delta.reported += 0 if old else 1
             delta.hard += new.hard - (old.hard if old else 0)
             delta.soft += new.soft - (old.soft if old else 0)
             delta.position = max(delta.position, new.position)
-        deltas: dict[tuple[str, str, str], RegionDelta] = defaultdict(RegionDelta)
+        deltas: dict[tuple[str, str, str], RegionDelta] = {}
         for (eid, cid, desa), part in by_desa.items():
             for region in chain_up_to(desa, self._contests[(eid, cid)].region):
-                delta = deltas[(eid, cid, region)]
-                for name, value in part.sums.items():
-                    delta.sums[name] += value
+                delta = deltas.get((eid, cid, region))
+                if delta is None:
+                    deltas[(eid, cid, region)] = RegionDelta(
+                        list(part.boxes), part.reported, part.hard, part.soft, part.position
+                    )
+                    continue
+                delta.add(part.boxes)
                 delta.reported += part.reported
                 delta.hard += part.hard
                 delta.soft += part.soft
@@ -373,7 +406,7 @@ class RecapProjection:
         rows = []
         for key, delta in deltas.items():
             sums, reported, hard, soft = existing.get(key, ({}, 0, 0, 0))
-            for name, value in delta.sums.items():
+            for name, value in zip(self._layout(key[0], key[1]).names, delta.boxes, strict=True):
                 sums[name] = sums.get(name, 0) + value
             rows.append(
                 (
@@ -393,6 +426,15 @@ class RecapProjection:
             "soft_tps = excluded.soft_tps, position = excluded.position",
             rows,
         )
+
+    def _layout(self, election_id: str, contest_id: str) -> BoxLayout:
+        layout = self._layouts.get((election_id, contest_id))
+        if layout is None:
+            contest = self._contests[(election_id, contest_id)]
+            layout = self._layouts[(election_id, contest_id)] = BoxLayout(
+                contest.kind, contest.candidate_keys
+            )
+        return layout
 
     def _load_totals(self, tx: Tx, keys: list[tuple[str, str, str]]) -> dict[Any, tuple[Any, ...]]:
         found = {}

@@ -91,7 +91,8 @@ class ProjectionRunner:
         )
         if not notifications:
             return 0
-        events = [LoggedEvent(n.id, self.app.mapper.to_domain_event(n)) for n in notifications]
+        decode = self.app.mapper.to_domain_event
+        events = [LoggedEvent(n.id, notification=n, decode=decode) for n in notifications]
         with self.db.transaction() as tx:
             for projection in self.projections:
                 self._apply(tx, projection, events)
