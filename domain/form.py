@@ -95,9 +95,7 @@ class BoxLayout:
         # One compiled expression of constant subscripts: several times faster than walking
         # the document, and the projection reads every form it applies.
         source = ", ".join("f" + "".join(f"[{part!r}]" for part in path) for path in paths)
-        self.values: Callable[[dict[str, Any]], tuple[int, ...]] = eval(
-            f"lambda f: ({source},)"
-        )
+        self.values: Callable[[dict[str, Any]], tuple[int, ...]] = eval(f"lambda f: ({source},)")
 
 
 def form_from_document(doc: dict[str, Any]) -> Form:

@@ -89,14 +89,15 @@ def r3_voters_within_registered(form: Form) -> list[Anomaly]:
         if voted is None:
             continue
         for col in ("l", "p", "j"):
-            if getattr(voted, col) > getattr(registered, col):
+            came, listed = getattr(voted, col), getattr(registered, col)
+            if came > listed:
                 found.append(
                     Anomaly(
                         "R3",
                         Severity.HARD,
                         (f"voted.{name}.{col}", f"registered.{name}.{col}"),
-                        f"{getattr(voted, col)} voted from the {name.upper()} ({col.upper()}) but only "
-                        f"{getattr(registered, col)} are registered on it",
+                        f"{came} voted from the {name.upper()} ({col.upper()}) but only "
+                        f"{listed} are registered on it",
                     )
                 )
     return found

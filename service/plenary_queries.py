@@ -168,18 +168,19 @@ class PlenaryQueries:
         found = {r["code"]: r["status"] for r in rows}
         return {c: found.get(c, PlenaryStatus.NOT_OPEN.value) for c in codes}
 
-    def annotate(self, contest: Contest, document: dict[str, Any]) -> None:
+    def annotate(self, tx: Tx, contest: Contest, document: dict[str, Any]) -> None:
         """Fill a region's recap with its plenary, its children's plenary states and, at the
-        contest's top, the winner rule's verdict (final only once the top plenary certified)."""
-        with self.db.transaction(write=False) as tx:
-            document["plenary"] = self.summary(tx, contest, document["code"])
-            children = [
-                c["code"]
-                for c in document.get("children", [])
-                if tier_of(c["code"]) in contest.plenary_tiers
-            ]
-            for code, status in self.statuses(tx, contest, children).items():
-                next(c for c in document["children"] if c["code"] == code)["plenary"] = status
+        contest's top, the winner rule's verdict (final only once the top plenary certified).
+
+        Read in the recap's own transaction, so the figures and the plenary agree."""
+        document["plenary"] = self.summary(tx, contest, document["code"])
+        children = {
+            c["code"]: c
+            for c in document.get("children", [])
+            if tier_of(c["code"]) in contest.plenary_tiers
+        }
+        for code, status in self.statuses(tx, contest, list(children)).items():
+            children[code]["plenary"] = status
         plenary = document["plenary"]
         if plenary is not None:
             plenary["difference"] = _difference(plenary.get("certified"), document)

@@ -23,6 +23,7 @@ class RecapQueries:
         self.db = db
         self.p = prefix
         self.plenaries = PlenaryQueries(db, prefix)
+        self._contests: dict[tuple[str, str], Contest] = {}
 
     # -- elections -------------------------------------------------------------------------
 
@@ -49,13 +50,19 @@ class RecapQueries:
         return [{"id": r["election_id"], "name": r["name"]} for r in rows]
 
     def contest(self, election_id: str, contest_id: str) -> Contest:
+        # A contest never changes once defined: every read after the first is served from here.
+        found = self._contests.get((election_id, contest_id))
+        if found is not None:
+            return found
         document = self.db.scalar(
             f"SELECT document FROM {self.p}contest WHERE election_id = %s AND contest_id = %s",
             (election_id, contest_id),
         )
         if document is None:
             raise NotFound(f"no contest '{contest_id}' in election '{election_id}'")
-        return Contest.from_dict(election_id, json.loads(document))
+        contest = Contest.from_dict(election_id, json.loads(document))
+        self._contests[(election_id, contest_id)] = contest
+        return contest
 
     # -- the recap of a region -------------------------------------------------------------
 
@@ -79,7 +86,7 @@ class RecapQueries:
             document["anomalies"]["tps"] = self._anomalous_tps(tx, election_id, contest_id, code)
             document["children"] = self._children(tx, election_id, contest, code)
             document["position"] = self._position(tx)
-        self.plenaries.annotate(contest, document)
+            self.plenaries.annotate(tx, contest, document)
         document["winner"] = None
         if code == contest.region:
             document["winner"] = self._verdict(contest, document)
@@ -87,8 +94,8 @@ class RecapQueries:
 
     def _totals(self, tx: Tx, eid: str, cid: str, codes: list[str]) -> dict[str, dict[str, Any]]:
         rows = tx.query(
-            f"SELECT code, sums, tps_reported, hard_tps, soft_tps, position FROM {self.p}recap_total "
-            f"WHERE election_id = %s AND contest_id = %s AND code IN "
+            "SELECT code, sums, tps_reported, hard_tps, soft_tps, position "
+            f"FROM {self.p}recap_total WHERE election_id = %s AND contest_id = %s AND code IN "
             f"({', '.join(['%s'] * len(codes))})",
             (eid, cid, *codes),
         )
