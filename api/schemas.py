@@ -172,15 +172,6 @@ class WaitForArgs(Strict):
     )
 
 
-class HistoryArgs(Strict):
-    after = f.Integer(
-        load_default=0,
-        validate=v.Range(0, 2**31),
-        metadata={"description": "events after this version (the previous page's next_after)"},
-    )
-    limit = f.Integer(load_default=100, validate=v.Range(1, 1000))
-
-
 # -- responses ---------------------------------------------------------------------------------
 
 
@@ -272,28 +263,6 @@ class TpsResultSchema(Strict):
     corrections = f.List(f.Nested(ResultVersionSchema), required=True)
     evidence = f.List(f.Nested(EvidenceRefSchema), required=True)
     position = f.Integer(required=True)
-
-
-class HistoryEventSchema(Strict):
-    position = f.Integer(required=True, metadata={"description": "the event's log position"})
-    version = f.Integer(required=True)
-    type = f.String(required=True, metadata={"example": "TpsResult.Submitted"})
-    topic = f.String(required=True)
-    time = f.String(required=True)
-    actor = f.Dict(allow_none=True)
-    payload = f.Dict(required=True)
-
-
-class HistorySchema(Strict):
-    election = f.String(required=True)
-    contest = f.String(required=True)
-    tps = f.String(required=True)
-    events = f.List(f.Nested(HistoryEventSchema), required=True)
-    next_after = f.Integer(
-        allow_none=True,
-        required=True,
-        metadata={"description": "pass as ?after= for the next page; null on the last page"},
-    )
 
 
 class BulkItemOutSchema(Strict):

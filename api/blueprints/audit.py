@@ -91,6 +91,12 @@ class RegionHistorySchema(AuditEventsSchema):
     code = f.String(required=True)
 
 
+class TpsHistorySchema(AuditEventsSchema):
+    election = f.String(required=True)
+    contest = f.String(required=True)
+    tps = f.String(required=True)
+
+
 class TreeHeadSchema(Strict):
     size = f.Integer(required=True)
     root = f.String(required=True, metadata=HASH)

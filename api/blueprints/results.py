@@ -7,7 +7,7 @@ from typing import Any
 from flask import url_for
 
 from api.auth import current_actor, public, requires
-from api.blueprints.audit import AsOfArgs, as_of_read
+from api.blueprints.audit import AsOfArgs, PageArgs, TpsHistorySchema, as_of_read
 from api.http import (
     IF_MATCH,
     Blueprint,
@@ -22,15 +22,13 @@ from api.schemas import (
     BulkOutSchema,
     BulkRequestSchema,
     CorrectionSchema,
-    HistoryArgs,
-    HistorySchema,
     ResultOutcomeSchema,
     SubmissionSchema,
     TpsResultSchema,
 )
 from domain.access import Role
 from domain.codes import normalise
-from service.history import tps_history
+from service.audit.history import tps_history
 from service.results import BulkItem, ResultOutcome, correct, submit, submit_bulk
 
 blp = Blueprint("results", __name__, url_prefix="/api/v1", description="TPS results (C.Hasil)")
@@ -84,15 +82,14 @@ def tps_result(
 
 @blp.route(f"{TPS_PATH}/history", methods=["GET"])
 @public
-@blp.arguments(HistoryArgs, location="query", as_kwargs=True)
-@blp.response(200, HistorySchema)
+@blp.arguments(PageArgs, location="query", as_kwargs=True)
+@blp.response(200, TpsHistorySchema)
 @blp.alt_response(304, response="NOT_MODIFIED")
 @problems(blp, 400, 404, 422)
 def history(eid: str, cid: str, tps: str, after: int = 0, limit: int = 100) -> Any:
-    """Every event of the TPS's result, oldest first, read from the log itself (paginated)."""
-    s = services()
-    page = tps_history(s.app, s.db, s.ref, eid, cid, tps, after=after, limit=limit)
-    return public_read(page.to_dict())
+    """Every event of the TPS's result, oldest first, read from the log itself (paginated),
+    each with its leaf hash: a witness holding the C.Hasil can ask for its inclusion proof."""
+    return public_read(tps_history(services(), eid, cid, tps, after, limit))
 
 
 @blp.route("/elections/<eid>/contests/<cid>/submissions:bulk", methods=["POST"])

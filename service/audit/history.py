@@ -72,6 +72,35 @@ def region_history(
     }
 
 
+def tps_history(
+    services: Services,
+    election_id: str,
+    contest_id: str,
+    tps: str,
+    after: int = 0,
+    limit: int = 100,
+) -> dict[str, Any]:
+    """Every event of one TPS result (by its aggregate id), oldest first, after log `after`."""
+    check_page(after, limit)
+    code = normalise(tps)
+    contest = services.ref.contest(election_id, contest_id)
+    if tier_of(code) is not Tier.TPS or not is_within(code, contest.region):
+        raise NotFound(f"TPS {tps} is not part of contest {contest_id}")
+    services.ref.tps_dpt(election_id, code)
+    raw = raw_events_of(
+        services.db, [TpsResult.create_id(election_id, contest_id, code)], after, limit + 1
+    )
+    page = raw[:limit]
+    indexes = leaf_indexes(services.db, page[0]["position"], page[-1]["position"]) if page else {}
+    return {
+        "election": election_id,
+        "contest": contest_id,
+        "tps": code,
+        "events": [describe(services.app, r, indexes.get(r["position"])) for r in page],
+        "next_after": page[-1]["position"] if len(raw) > limit else None,
+    }
+
+
 def plenary_history(
     services: Services,
     election_id: str,
