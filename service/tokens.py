@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,8 @@ from domain.access import Actor, make_actor
 from service.db import Database
 
 PREFIX = "rk_"
+CACHE_SECONDS = 5.0
+CACHE_SIZE = 10_000
 
 
 def token_hash(token: str) -> str:
@@ -20,6 +23,7 @@ def token_hash(token: str) -> str:
 class TokenStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self._cache: dict[str, tuple[Actor, float]] = {}
 
     def create_table(self) -> None:
         self.db.execute_script(
@@ -60,11 +64,28 @@ class TokenStore:
         return token, actor
 
     def actor_for(self, token: str) -> Actor | None:
-        """The actor of a valid, unrevoked token; None otherwise."""
+        """The actor of a valid, unrevoked token; None otherwise.
+
+        A known token is remembered for CACHE_SECONDS, so a busy client costs one lookup per
+        few seconds rather than one per request; a revocation takes effect within that time in
+        every process (at once in the one that revoked it).
+        """
+        digest = token_hash(token)
+        cached = self._cache.get(digest)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        actor = self._lookup(digest)
+        if actor is not None:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            self._cache[digest] = (actor, time.monotonic() + CACHE_SECONDS)
+        return actor
+
+    def _lookup(self, digest: str) -> Actor | None:
         rows = self.db.query(
             "SELECT token_id, role, scope, contest, candidate, name FROM api_token "
             "WHERE token_hash = %s AND revoked_at IS NULL",
-            (token_hash(token),),
+            (digest,),
         )
         if not rows:
             return None
@@ -74,6 +95,7 @@ class TokenStore:
         )
 
     def revoke(self, token_or_id: str) -> bool:
+        self._cache.clear()
         with self.db.transaction() as tx:
             tx.execute(
                 "UPDATE api_token SET revoked_at = %s WHERE (token_id = %s OR token_hash = %s) "
