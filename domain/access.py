@@ -155,8 +155,3 @@ def require_objector(actor: Actor, contest: str, region: str) -> None:
     raise Forbidden(
         f"{actor.role} {actor.scope or ''} has no mandate to object in {region} for {contest}"
     )
-
-
-def require_court(actor: Actor) -> None:
-    if actor.role is not Role.COURT:
-        raise Forbidden("only a court records court orders")

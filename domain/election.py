@@ -74,6 +74,3 @@ class RegionBatch(Aggregate):
         self.regions = regions
         self.tps = tps
         self.digest = digest
-
-    def dpt_of(self, tps: str) -> int | None:
-        return dict((code, dpt) for code, dpt in self.tps).get(tps)

@@ -246,7 +246,3 @@ FORM_RULES: tuple[Callable[[Form], list[Anomaly]], ...] = (
 def check_form(form: Form) -> list[Anomaly]:
     """Every breach of R1-R10 in the form, in rule order."""
     return [anomaly for rule in FORM_RULES for anomaly in rule(form)]
-
-
-def has_hard(anomalies: list[Anomaly]) -> bool:
-    return any(a.severity is Severity.HARD for a in anomalies)

@@ -203,16 +203,27 @@ class Database:
             self._local.conn = None
 
 
-def ensure_schema(config: DatabaseConfig) -> None:
-    """Create the PostgreSQL schema named in the URL if it does not exist."""
-    if config.is_sqlite or config.schema == "public":
-        return
-    with psycopg.connect(
+def connect_admin(config: DatabaseConfig, **options: Any) -> psycopg.Connection[Any]:
+    """A plain autocommit connection to the PostgreSQL server of `config` (for DDL)."""
+    return psycopg.connect(
         host=config.host,
         port=config.port,
         user=config.user,
         password=config.password,
         dbname=config.dbname,
         autocommit=True,
-    ) as conn:
+        **options,
+    )
+
+
+def ensure_schema(config: DatabaseConfig) -> None:
+    """Create the PostgreSQL schema named in the URL if it does not exist."""
+    if config.is_sqlite or config.schema == "public":
+        return
+    with connect_admin(config) as conn:
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{config.schema}"')
+
+
+def drop_schema(config: DatabaseConfig, schema: str) -> None:
+    with connect_admin(config) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

@@ -17,6 +17,8 @@ import pytest
 
 from service.bootstrap import Services, build_services, init_store
 from service.config import Settings, parse_database_url
+from service.db import connect_admin
+from service.db import drop_schema as drop_postgres_schema
 
 POSTGRES_URL = os.environ.get(
     "REKAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -26,16 +28,8 @@ BACKENDS = ["sqlite", "postgresql"]
 
 
 def _postgres_error() -> str | None:
-    config = parse_database_url(POSTGRES_URL)
     try:
-        with psycopg.connect(
-            host=config.host,
-            port=config.port,
-            user=config.user,
-            password=config.password,
-            dbname=config.dbname,
-            connect_timeout=3,
-        ):
+        with connect_admin(parse_database_url(POSTGRES_URL), connect_timeout=3):
             return None
     except psycopg.Error as exc:
         return str(exc).strip().splitlines()[0]
@@ -54,16 +48,7 @@ def require_postgres() -> None:
 
 
 def drop_schema(schema: str) -> None:
-    config = parse_database_url(POSTGRES_URL)
-    with psycopg.connect(
-        host=config.host,
-        port=config.port,
-        user=config.user,
-        password=config.password,
-        dbname=config.dbname,
-        autocommit=True,
-    ) as conn:
-        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+    drop_postgres_schema(parse_database_url(POSTGRES_URL), schema)
 
 
 def make_settings(backend: str, directory: Path) -> tuple[Settings, str | None]:
