@@ -64,18 +64,21 @@ def compare_tables(
 ) -> list[RowDifference]:
     """Every row that differs between each live table and its scratch copy.
 
-    `tables` lists (live table name, primary key columns).
+    `tables` lists (live table name, primary key columns). The database finds the rows that
+    differ (EXCEPT both ways), so memory holds the differences, not the tables.
     """
     differences: list[RowDifference] = []
     for table, key in tables:
-        order = ", ".join(key)
-        live = {_key(r, key): r for r in db.query(f"SELECT * FROM {table} ORDER BY {order}")}
+        live = {
+            _key(r, key): r
+            for r in db.query(f"SELECT * FROM {table} EXCEPT SELECT * FROM {prefix}{table}")
+        }
         scratch = {
-            _key(r, key): r for r in db.query(f"SELECT * FROM {prefix}{table} ORDER BY {order}")
+            _key(r, key): r
+            for r in db.query(f"SELECT * FROM {prefix}{table} EXCEPT SELECT * FROM {table}")
         }
         for k in sorted(live.keys() | scratch.keys(), key=str):
-            if live.get(k) != scratch.get(k):
-                differences.append(RowDifference(table, k, scratch.get(k), live.get(k)))
+            differences.append(RowDifference(table, k, scratch.get(k), live.get(k)))
     return differences
 
 
