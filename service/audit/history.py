@@ -17,6 +17,7 @@ What a page costs:
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from domain.codes import PLENARY_TIERS, Tier, is_within, normalise, tier_of
 from domain.errors import InvalidInput, NotFound
@@ -87,18 +88,10 @@ def tps_history(
     if tier_of(code) is not Tier.TPS or not is_within(code, contest.region):
         raise NotFound(f"TPS {tps} is not part of contest {contest_id}")
     services.ref.tps_dpt(election_id, code)
-    raw = raw_events_of(
-        services.db, [TpsResult.create_id(election_id, contest_id, code)], after, limit + 1
+    page = _aggregate_page(
+        services, TpsResult.create_id(election_id, contest_id, code), after, limit
     )
-    page = raw[:limit]
-    indexes = leaf_indexes(services.db, page[0]["position"], page[-1]["position"]) if page else {}
-    return {
-        "election": election_id,
-        "contest": contest_id,
-        "tps": code,
-        "events": [describe(services.app, r, indexes.get(r["position"])) for r in page],
-        "next_after": page[-1]["position"] if len(raw) > limit else None,
-    }
+    return {"election": election_id, "contest": contest_id, "tps": code, **page}
 
 
 def plenary_history(
@@ -115,15 +108,18 @@ def plenary_history(
     services.ref.contest(election_id, contest_id)
     if tier_of(code) not in PLENARY_TIERS:
         raise NotFound(f"{code} is not a tier that holds plenaries")
-    raw = raw_events_of(
-        services.db, [Plenary.create_id(election_id, contest_id, code)], after, limit + 1
-    )
+    page = _aggregate_page(services, Plenary.create_id(election_id, contest_id, code), after, limit)
+    return {"election": election_id, "contest": contest_id, "code": code, **page}
+
+
+def _aggregate_page(
+    services: Services, aggregate_id: UUID, after: int, limit: int
+) -> dict[str, Any]:
+    """One page of one aggregate's events after log position `after`, described for auditors."""
+    raw = raw_events_of(services.db, [aggregate_id], after, limit + 1)
     page = raw[:limit]
     indexes = leaf_indexes(services.db, page[0]["position"], page[-1]["position"]) if page else {}
     return {
-        "election": election_id,
-        "contest": contest_id,
-        "code": code,
         "events": [describe(services.app, r, indexes.get(r["position"])) for r in page],
         "next_after": page[-1]["position"] if len(raw) > limit else None,
     }
