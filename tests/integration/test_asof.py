@@ -95,3 +95,52 @@ def test_a_time_selects_the_last_event_recorded_at_or_before_it(services: Servic
     assert resolve_as_of(services, middle["at"]) >= middle["position"]
     assert resolve_as_of(services, "2000-01-01T00:00:00Z") == 0
     assert resolve_as_of(services, str(rows[-1]["position"])) == rows[-1]["position"]
+
+
+def test_a_plenary_replayed_as_of_each_step_equals_the_plenary_then(services: Services) -> None:
+    from domain.access import Actor, Role
+    from service.audit.asof import plenary_as_of
+    from service.plenary import certify, open_plenary, raise_objection, resolve_objection
+
+    setup_election(services)
+    kecamatan = "910102"
+    for tps in ("9101021001001", "9101021001002"):
+        body = submission(pilkada_form(DPT[tps], {"1": 30, "2": 20, "3": 10}))
+        submit(services.results, operator("9101"), ELECTION, CONTEST, tps, body)
+    ppk = Actor(id="ppk", role=Role.PPK, scope=kecamatan)
+    bawaslu = Actor(id="panwascam", role=Role.BAWASLU, scope=kecamatan)
+    ctx = services.plenary
+    contest = services.ref.contest(ELECTION, CONTEST)
+    captured: dict[int, dict[str, object]] = {}
+
+    def capture() -> None:
+        services.runner.catch_up()
+        captured[services.runner.position()] = services.queries.plenaries.plenary(
+            contest, kecamatan
+        )
+
+    open_plenary(ctx, ppk, ELECTION, CONTEST, kecamatan)
+    capture()
+    raised = raise_objection(
+        ctx,
+        bawaslu,
+        ELECTION,
+        CONTEST,
+        kecamatan,
+        {"subject": "procedure", "detail": "boxes arrived unsealed"},
+    )
+    capture()
+    resolve_objection(
+        ctx,
+        ppk,
+        ELECTION,
+        CONTEST,
+        kecamatan,
+        raised.extra["objection_id"],
+        {"accepted": False, "note": "sealed at the PPS; the seals are intact"},
+    )
+    certify(ctx, ppk, ELECTION, CONTEST, kecamatan, {"signed_by": ["Ketua PPK"]})
+    capture()
+    assert [doc["status"] for doc in captured.values()] == ["open", "open", "certified"]
+    for position, live in captured.items():
+        assert plenary_as_of(services, ELECTION, CONTEST, kecamatan, position) == live, position
