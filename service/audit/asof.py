@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.codes import PLENARY_TIERS, Tier, ancestors, is_within, normalise, tier_of
+from domain.contests import Contest
 from domain.election import ContestDefinition, Election, RegionBatch
 from domain.errors import FieldError, InvalidInput
 from domain.plenary import Plenary
@@ -91,17 +92,27 @@ def region_as_of(
 ) -> dict[str, Any]:
     code = normalise(code)
     contest = services.ref.contest(election_id, contest_id)
-    whole = tier_of(code) in (Tier.NASIONAL, Tier.PROVINSI) or code == contest.region
-    if whole:
+    raw = _events_shaping(services, contest, code, position)
+    with scratch_database() as db:
+        _replay(services, db, raw, election_id, contest_id, position)
+        return RecapQueries(db).region(election_id, contest_id, code)
+
+
+def _events_shaping(
+    services: Services, contest: Contest, code: str, position: int
+) -> list[dict[str, Any]]:
+    """The events up to `position` that shape a region's recap or plenary.
+
+    A province or the whole contest reads the log by topic; anything smaller is named by
+    aggregate id (its TPS results and the plenaries under it)."""
+    election_id, contest_id = contest.election_id, contest.contest_id
+    if tier_of(code) in (Tier.NASIONAL, Tier.PROVINSI) or code == contest.region:
         raw = _setup_events(services, election_id, contest_id, position)
         raw += _by_topic(services, BATCH_TOPICS, position)
         raw += _by_topic(services, RESULT_TOPICS, position)
         raw += _by_topic(services, PLENARY_TOPICS, position)
-    else:
-        raw = _events_under(services, election_id, contest_id, code, position)
-    with scratch_database() as db:
-        _replay(services, db, raw, election_id, contest_id, position)
-        return RecapQueries(db).region(election_id, contest_id, code)
+        return raw
+    return _events_under(services, election_id, contest_id, code, position)
 
 
 def tps_as_of(
@@ -120,14 +131,7 @@ def plenary_as_of(
 ) -> dict[str, Any]:
     code = normalise(code)
     contest = services.ref.contest(election_id, contest_id)
-    whole = tier_of(code) in (Tier.NASIONAL, Tier.PROVINSI) or code == contest.region
-    if whole:
-        raw = _setup_events(services, election_id, contest_id, position)
-        raw += _by_topic(services, BATCH_TOPICS, position)
-        raw += _by_topic(services, RESULT_TOPICS, position)
-        raw += _by_topic(services, PLENARY_TOPICS, position)
-    else:
-        raw = _events_under(services, election_id, contest_id, code, position)
+    raw = _events_shaping(services, contest, code, position)
     with scratch_database() as db:
         _replay(services, db, raw, election_id, contest_id, position)
         return RecapQueries(db).plenaries.plenary(contest, code)
