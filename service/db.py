@@ -7,6 +7,7 @@ written with `%s` placeholders; on SQLite they are rewritten to `?`.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
@@ -21,20 +22,7 @@ from psycopg_pool import ConnectionPool
 from service.config import DatabaseConfig
 
 Row = dict[str, Any]
-UNNEST_ROWS = 10_000  # rows per INSERT ... SELECT FROM unnest(...) on PostgreSQL
-
-
-def _array_type(values: Sequence[Any]) -> str:
-    for value in values:
-        if isinstance(value, bool):
-            return "boolean"
-        if isinstance(value, int):
-            return "bigint"
-        if isinstance(value, float):
-            return "float8"
-        if value is not None:
-            return "text"
-    return "text"
+_INSERT_HEAD = re.compile(r"\s*INSERT INTO (\w+) \(([^)]*)\)\s*$")
 
 
 class Tx:
@@ -58,22 +46,42 @@ class Tx:
     def insert_rows(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
         """An INSERT (or upsert) of many rows; `sql` holds one `VALUES (%s, ...)` group.
 
-        On PostgreSQL the rows go as one array per column through `unnest`, one statement for
-        them all: executemany costs a statement execution per row. SQLite, in process, runs it
-        as executemany. No two rows may hit the same key of an ON CONFLICT DO UPDATE.
+        On PostgreSQL the rows go by COPY, a few times cheaper than any INSERT on both sides:
+        straight into the table for a plain INSERT, through a temporary staging table for one
+        with ON CONFLICT. SQLite, in process, runs it as executemany. No two rows may hit the
+        same key of an ON CONFLICT DO UPDATE.
         """
         if not rows:
             return
-        head, _, rest = sql.partition("VALUES ")
-        group, _, tail = rest.partition(")")
-        width = len(rows[0])
-        if self._sqlite or group.replace(" ", "") != "(" + ",".join(["%s"] * width):
+        if self._sqlite:
             self.executemany(sql, rows)
             return
-        for start in range(0, len(rows), UNNEST_ROWS):
-            columns = [list(c) for c in zip(*rows[start : start + UNNEST_ROWS], strict=True)]
-            arrays = ", ".join(f"%b::{_array_type(c)}[]" for c in columns)
-            self._cursor.execute(f"{head}SELECT * FROM unnest({arrays}){tail}", columns)
+        head, _, rest = sql.partition("VALUES ")
+        _, _, tail = rest.partition(")")
+        found = _INSERT_HEAD.match(head)
+        if found is None:
+            raise ValueError(f"insert_rows needs INSERT INTO table (columns) VALUES: {sql!r}")
+        table, columns = found.group(1), found.group(2)
+        if not tail.strip():
+            self._copy(table, columns, rows)
+            return
+        stage = f"rekap_stage_{table}"
+        # Temporary tables live per connection and ON COMMIT DELETE ROWS empties this one after
+        # each transaction; the statement below takes the rows out as it inserts them, so it
+        # is empty for the next use within the same transaction too.
+        self._cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} (LIKE {table}) ON COMMIT DELETE ROWS"
+        )
+        self._copy(stage, columns, rows)
+        self._cursor.execute(
+            f"WITH staged AS (DELETE FROM {stage} RETURNING {columns}) "
+            f"{head}SELECT {columns} FROM staged{tail}"
+        )
+
+    def _copy(self, table: str, columns: str, rows: Sequence[Sequence[Any]]) -> None:
+        with self._cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def any_of(self, column: str, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """A condition `column` in `values`, and its parameters (one array on PostgreSQL)."""

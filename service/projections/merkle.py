@@ -47,9 +47,8 @@ class TxNodeStore:
         return bytes.fromhex(found)
 
     def put_many(self, nodes: Iterable[tuple[int, int, bytes]]) -> None:
-        self.tx.executemany(
-            f"INSERT INTO {self.table} (level, idx, hash) VALUES (%s, %s, %s) "
-            "ON CONFLICT (level, idx) DO NOTHING",
+        self.tx.insert_rows(
+            f"INSERT INTO {self.table} (level, idx, hash) VALUES (%s, %s, %s)",
             [(level, index, value.hex()) for level, index, value in nodes],
         )
 
@@ -146,7 +145,7 @@ class MerkleProjection:
             raise RuntimeError(f"stored events at positions {missing[:5]} cannot be read back")
         size = tree_size(tx, self.p)
         hashes = [raw_leaf_hash(r) for r in raw]
-        tx.executemany(
+        tx.insert_rows(
             f"INSERT INTO {self.p}audit_leaf (leaf_index, position, leaf_hash, at) "
             "VALUES (%s, %s, %s, %s)",
             [

@@ -209,11 +209,8 @@ class RecapProjection:
                 (eid, code, parent_of(code), tier_of(code).value, name, 0, 0)
                 for code, name in event.regions
             ]
-            + [(eid, NATION, None, "nasional", "INDONESIA", 0, 0)],
-        )
-        tx.insert_rows(
-            insert,
-            [
+            + [(eid, NATION, None, "nasional", "INDONESIA", 0, 0)]
+            + [
                 (eid, code, parent_of(code), "tps", f"TPS {code[-3:]}", 1, dpt)
                 for code, dpt in event.tps
             ],
@@ -223,10 +220,14 @@ class RecapProjection:
             for region in chain_up_to(parent_of(code) or NATION, NATION):
                 totals[region][0] += 1
                 totals[region][1] += dpt
-        tx.executemany(
-            f"UPDATE {self.p}region SET tps_total = tps_total + %s, dpt = dpt + %s "
-            "WHERE election_id = %s AND code = %s",
-            [(n, dpt, eid, code) for code, (n, dpt) in totals.items()],
+        # Every region of the batch exists by now: adding its TPS and DPT is an upsert that
+        # always updates, one statement for the whole batch.
+        tx.insert_rows(
+            f"INSERT INTO {self.p}region (election_id, code, parent, tier, name, tps_total, dpt) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (election_id, code) DO UPDATE SET "
+            f"tps_total = {self.p}region.tps_total + excluded.tps_total, "
+            f"dpt = {self.p}region.dpt + excluded.dpt",
+            [(eid, code, None, "", "", n, dpt) for code, (n, dpt) in totals.items()],
         )
 
     def _contest_of(self, tx: Tx, election_id: str, contest_id: str) -> Contest:
