@@ -8,8 +8,10 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Transcoder
 
 from service.config import Settings
+from service.transcoder import EventTranscoder
 
 
 class Rekap(Application[UUID]):
@@ -17,6 +19,11 @@ class Rekap(Application[UUID]):
 
     name = "rekap"
     log_section_size = 1000
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = EventTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def get_or_none(self, aggregate_id: UUID) -> Any:
         try:
