@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg import IsolationLevel
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -170,8 +171,17 @@ class Database:
             conn.execute("COMMIT" if write else "ROLLBACK")
             return
         assert self._pool is not None
-        with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            yield Tx(cur, sqlite=False)
+        with self._pool.connection() as conn:
+            if not write:
+                # One snapshot for every statement of a read, as SQLite's deferred BEGIN gives:
+                # a document never mixes figures from before and after a projection batch.
+                conn.isolation_level, conn.read_only = IsolationLevel.REPEATABLE_READ, True
+            try:
+                with conn.transaction(), conn.cursor() as cur:
+                    yield Tx(cur, sqlite=False)
+            finally:
+                if not write and not conn.closed:
+                    conn.isolation_level, conn.read_only = None, None
 
     @contextmanager
     def _statement(self) -> Iterator[Tx]:

@@ -14,6 +14,14 @@ from service.db import Database, Tx
 from service.plenary_queries import PlenaryQueries
 
 TPS_LIST_LIMIT = 100
+# Regions with their totals for one contest (the contest id is the first parameter), and
+# how far the recap has applied the log (every statement of a read shares one snapshot).
+REGION_WITH_TOTALS = (
+    "SELECT r.code, r.name, r.tier, r.tps_total, r.dpt, t.sums, t.tps_reported, t.hard_tps, "
+    "t.soft_tps, (SELECT position FROM projection_position WHERE name = 'recap') AS at "
+    "FROM {p}region r LEFT JOIN {p}recap_total t ON t.election_id = r.election_id "
+    "AND t.contest_id = %s AND t.code = r.code"
+)
 
 
 class RecapQueries:
@@ -24,6 +32,7 @@ class RecapQueries:
         self.p = prefix
         self.plenaries = PlenaryQueries(db, prefix)
         self._contests: dict[tuple[str, str], Contest] = {}
+        self._with_totals = REGION_WITH_TOTALS.format(p=prefix)
 
     # -- elections -------------------------------------------------------------------------
 
@@ -75,47 +84,31 @@ class RecapQueries:
             )
         with self.db.transaction(write=False) as tx:
             region = tx.query(
-                f"SELECT code, name, tier, tps_total, dpt FROM {self.p}region "
-                "WHERE election_id = %s AND code = %s",
-                (election_id, code),
+                f"{self._with_totals} WHERE r.election_id = %s AND r.code = %s",
+                (contest_id, election_id, code),
             )
             if not region:
                 raise NotFound(f"no region {code} in election '{election_id}'")
-            totals = self._totals(tx, election_id, contest_id, [code]).get(code)
-            document = _figures(region[0], totals, contest)
+            document = _figures(region[0], _totals_of(region[0]), contest)
             document["anomalies"]["tps"] = self._anomalous_tps(tx, election_id, contest_id, code)
             document["children"] = self._children(tx, election_id, contest, code)
-            document["position"] = self._position(tx)
+            document["position"] = int(region[0]["at"] or 0)
             self.plenaries.annotate(tx, contest, document)
         document["winner"] = None
         if code == contest.region:
             document["winner"] = self._verdict(contest, document)
         return document
 
-    def _totals(self, tx: Tx, eid: str, cid: str, codes: list[str]) -> dict[str, dict[str, Any]]:
-        rows = tx.query(
-            "SELECT code, sums, tps_reported, hard_tps, soft_tps, position "
-            f"FROM {self.p}recap_total WHERE election_id = %s AND contest_id = %s AND code IN "
-            f"({', '.join(['%s'] * len(codes))})",
-            (eid, cid, *codes),
-        )
-        return {r["code"]: r for r in rows}
-
     def _children(self, tx: Tx, eid: str, contest: Contest, code: str) -> list[dict[str, Any]]:
         regions = tx.query(
-            f"SELECT code, name, tier, tps_total, dpt FROM {self.p}region "
-            "WHERE election_id = %s AND parent = %s ORDER BY code",
-            (eid, code),
+            f"{self._with_totals} WHERE r.election_id = %s AND r.parent = %s ORDER BY r.code",
+            (contest.contest_id, eid, code),
         )
         if not regions:
             return []
         if regions[0]["tier"] == Tier.TPS.value:
             return self._tps_children(tx, eid, contest, regions)
-        totals = {}
-        codes = [r["code"] for r in regions]
-        for i in range(0, len(codes), 500):
-            totals.update(self._totals(tx, eid, contest.contest_id, codes[i : i + 500]))
-        return [_figures(r, totals.get(r["code"]), contest) for r in regions]
+        return [_figures(r, _totals_of(r), contest) for r in regions]
 
     def _tps_children(
         self, tx: Tx, eid: str, contest: Contest, regions: list[dict[str, Any]]
@@ -153,9 +146,6 @@ class RecapQueries:
             (eid, cid, low, high, TPS_LIST_LIMIT),
         )
         return [r["tps"] for r in rows]
-
-    def _position(self, tx: Tx) -> int:
-        return int(tx.scalar("SELECT position FROM projection_position WHERE name = 'recap'") or 0)
 
     def _verdict(self, contest: Contest, document: dict[str, Any]) -> dict[str, Any]:
         votes = {int(k): v for k, v in document["votes"].items()}
@@ -230,6 +220,10 @@ def _version(row: dict[str, Any]) -> dict[str, Any]:
         "position": row["position"],
         **json.loads(row["detail"]),
     }
+
+
+def _totals_of(row: dict[str, Any]) -> dict[str, Any] | None:
+    return row if row["sums"] is not None else None
 
 
 def _figures(
