@@ -18,6 +18,7 @@ from domain.form import flatten
 from domain.tps_result import TpsResult
 from service.bootstrap import Services
 from service.eventlog import events_table
+from service.projections import parallel
 
 TIERS = (("nasional", 1), ("provinsi", 2), ("kabkota", 4), ("kecamatan", 6), ("desa", 10))
 
@@ -56,14 +57,15 @@ def read_log(services: Services, decode: bool, batch: int = 1000) -> dict[str, A
 def catch_up(services: Services) -> dict[str, Any]:
     """Apply everything not yet projected (after an ingest with no runner: the whole backlog)."""
     start = time.perf_counter()
-    count = services.runner.catch_up()
+    count = parallel.catch_up(services.settings, services.runner)
     seconds = time.perf_counter() - start
     return {"count": count, "seconds": round(seconds, 3), "per_second": round(count / seconds, 1)}
 
 
 def rebuild(services: Services) -> dict[str, Any]:
+    """What `rekap projections rebuild` does: on PostgreSQL the audit tree in a second process."""
     start = time.perf_counter()
-    count = services.runner.rebuild()
+    count = parallel.rebuild(services.settings, services.runner)
     seconds = time.perf_counter() - start
     return {"count": count, "seconds": round(seconds, 3), "per_second": round(count / seconds, 1)}
 

@@ -16,6 +16,7 @@ from domain.errors import DomainError
 from service.bootstrap import Services, build_services, init_store
 from service.config import ConfigError, Settings
 from service.progress import Progress
+from service.projections import parallel
 
 log = logging.getLogger("rekap")
 
@@ -358,7 +359,7 @@ def cmd_projections_rebuild(args: argparse.Namespace) -> int:
     services = _services()
     try:
         with Progress("rebuild", services.runner.head()) as bar:
-            count = services.runner.rebuild(bar.update)
+            count = parallel.rebuild(services.settings, services.runner, bar.update)
         print(
             json.dumps({"rebuilt": True, "events": count, "position": services.runner.position()})
         )
@@ -376,7 +377,7 @@ def cmd_projections_run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     try:
-        services.runner.run_forever(stop)
+        parallel.run(services.settings, stop, services.runner)
     finally:
         services.close()
     return 0

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from service.bootstrap import Services
+from service.projections import parallel
 from service.projections.runner import ProjectionRunner
 from service.results import submit
 from tests.factories import (
@@ -76,3 +79,35 @@ def test_a_read_can_wait_for_the_position_a_write_returned(ready: Services) -> N
     assert ready.runner.wait_for(position, timeout=10) is True
     worker.join()
     assert ready.queries.region(ELECTION, CONTEST, "91")["position"] >= position
+
+
+def _read_models(services: Services) -> dict[str, list[tuple]]:
+    found = {}
+    for projection in services.runner.projections:
+        for table, key in projection.primary_keys():
+            rows = services.db.query(f"SELECT * FROM {table} ORDER BY {', '.join(key)}")
+            found[table] = [tuple(r.values()) for r in rows]
+    return found
+
+
+def test_a_rebuild_with_the_audit_tree_in_its_own_process_equals_the_live_read_models(
+    ready: Services,
+) -> None:
+    ready.runner.catch_up()
+    live = _read_models(ready)
+    assert parallel.rebuild(ready.settings, ready.runner) == ready.runner.head()
+    assert ready.runner.position() == ready.runner.head()
+    assert _read_models(ready) == live
+
+
+def test_the_projection_processes_follow_the_log_and_stop_when_told(ready: Services) -> None:
+    stop = threading.Event()
+    supervisor = threading.Thread(target=parallel.run, args=(ready.settings, stop, ready.runner))
+    supervisor.start()
+    try:
+        assert ready.runner.wait_for(ready.runner.head(), timeout=60)
+        assert ready.queries.region(ELECTION, CONTEST, "91")["tps_reported"] == len(TPS)
+    finally:
+        stop.set()
+        supervisor.join(timeout=60)
+    assert not supervisor.is_alive()
