@@ -215,6 +215,15 @@ def section(r: dict[str, Any]) -> list[str]:
         rows += _audit_rows(audit, raw)
     out += ["| " + " | ".join(row) + " |" for row in rows]
     memory = [f"bench process (ingest, projections, reads) {r.get('bench_process_peak_rss_mb')} MB"]
+    if r.get("child_process_peak_rss_mb"):
+        child = r["child_process_peak_rss_mb"]
+        memory.append(f"largest child process (the audit tree's projection) {child} MB")
+    steps = r.get("peak_rss_mb_after_step")
+    if steps:
+        memory.append(
+            "bench process peak after each step: "
+            + ", ".join(f"{label} {mb:,.0f}" for label, mb in steps.items())
+        )
     if http:
         for name in ("rekap", "plain_flask_psycopg", "minimal_flask"):
             rss = http[name].get("peak_rss_mb", {})

@@ -65,6 +65,8 @@ def _step(results: dict[str, Any], label: str, fn: Any, *args: Any) -> Any:
     value = fn(*args)
     logging.info("   %s done in %.1f s: %s", label, time.perf_counter() - start, _brief(value))
     results[label] = value
+    # The peak so far after each step tells which step needed the memory.
+    results.setdefault("peak_rss_mb_after_step", {})[label] = env.max_rss_mb()
     return value
 
 
@@ -175,6 +177,7 @@ def run(
             )
         results["database_bytes"] = env.database_size()
         results["bench_process_peak_rss_mb"] = env.max_rss_mb()
+        results["child_process_peak_rss_mb"] = env.children_max_rss_mb()
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     return results
 
