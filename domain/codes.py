@@ -7,6 +7,7 @@ accepted everywhere and normalised to the undotted form.
 from __future__ import annotations
 
 from enum import StrEnum
+from itertools import pairwise
 
 from domain.errors import InvalidInput
 
@@ -25,6 +26,8 @@ class Tier(StrEnum):
 TIER_BY_LENGTH = {2: Tier.PROVINSI, 4: Tier.KABKOTA, 6: Tier.KECAMATAN, 10: Tier.DESA, 13: Tier.TPS}
 LENGTH_BY_TIER = {tier: length for length, tier in TIER_BY_LENGTH.items()}
 TIER_ORDER = [Tier.NASIONAL, Tier.PROVINSI, Tier.KABKOTA, Tier.KECAMATAN, Tier.DESA, Tier.TPS]
+# How much of a code names its parent (0: the parent is the nation).
+_PARENT_LENGTH = {tier: LENGTH_BY_TIER.get(parent, 0) for parent, tier in pairwise(TIER_ORDER)}
 PLENARY_TIERS = (Tier.KECAMATAN, Tier.KABKOTA, Tier.PROVINSI, Tier.NASIONAL)
 
 
@@ -50,13 +53,10 @@ def tier_of(code: str) -> Tier:
 
 def parent_of(code: str) -> str | None:
     """The code of the enclosing region, None for the nation."""
-    tier = tier_of(code)
-    if tier is Tier.NASIONAL:
+    if code == NATION:
         return None
-    if tier is Tier.PROVINSI:
-        return NATION
-    parent_tier = TIER_ORDER[TIER_ORDER.index(tier) - 1]
-    return code[: LENGTH_BY_TIER[parent_tier]]
+    length = _PARENT_LENGTH[tier_of(code)]
+    return code[:length] if length else NATION
 
 
 def ancestors(code: str) -> list[str]:

@@ -215,10 +215,15 @@ class RecapProjection:
                 for code, dpt in event.tps
             ],
         )
-        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        by_desa: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for code, dpt in event.tps:
-            for region in chain_up_to(parent_of(code) or NATION, NATION):
-                totals[region][0] += 1
+            desa = by_desa[parent_of(code) or NATION]
+            desa[0] += 1
+            desa[1] += dpt
+        totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for desa, (n, dpt) in by_desa.items():
+            for region in chain_up_to(desa, NATION):
+                totals[region][0] += n
                 totals[region][1] += dpt
         # Every region of the batch exists by now: adding its TPS and DPT is an upsert that
         # always updates, one statement for the whole batch.
