@@ -13,6 +13,9 @@ from eventsourcing.persistence import Transcoder
 from service.config import Settings
 from service.transcoder import EventTranscoder
 
+# Saves in one round trip, so the log's table lock is never held while a client waits.
+ONE_TRIP_RECORDER = "service.recorder:OneTripRecorder"
+
 
 class Rekap(Application[UUID]):
     """Its PostgreSQL table is `rekap_events`; on SQLite the library's `stored_events`."""
@@ -47,4 +50,6 @@ def build_application(settings: Settings, *, create_table: bool = False) -> Reka
     env = settings.database.eventsourcing_env(
         create_table=create_table, pool_size=settings.pool_size
     )
+    if not settings.database.is_sqlite:
+        env["APPLICATION_RECORDER_TOPIC"] = ONE_TRIP_RECORDER
     return Rekap(env=env)

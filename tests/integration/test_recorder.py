@@ -1,0 +1,58 @@
+"""The one-round-trip recorder stores exactly what the library's recorder would."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from uuid import uuid4
+
+import pytest
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from service.bootstrap import build_services, init_store
+from service.recorder import OneTripRecorder
+from tests.conftest import drop_schema, make_settings
+
+
+@pytest.fixture
+def recorder(tmp_path: Path) -> Iterator[OneTripRecorder]:
+    settings, schema = make_settings("postgresql", tmp_path)
+    init_store(settings)
+    services = build_services(settings)
+    assert isinstance(services.app.recorder, OneTripRecorder)
+    yield services.app.recorder
+    services.close()
+    if schema:
+        drop_schema(schema)
+
+
+def test_events_are_stored_byte_for_byte_with_ids_in_order(recorder: OneTripRecorder) -> None:
+    first, second = uuid4(), uuid4()
+    events = [
+        StoredEvent(first, 1, "rekap:It's.Quoted\\", b"\x00\x01{'state'}\\x"),
+        StoredEvent(first, 2, "rekap:Next", b""),
+        StoredEvent(second, 1, "rekap:Other", bytes(range(256))),
+    ]
+    ids = recorder.insert_events(events)
+    assert ids is not None and len(ids) == 3 and ids == sorted(ids)
+    assert recorder.select_events(first) + recorder.select_events(second) == events
+    notifications = recorder.select_notifications(start=ids[0], limit=10)
+    assert [(n.id, n.originator_id, n.originator_version) for n in notifications] == [
+        (i, e.originator_id, e.originator_version) for i, e in zip(ids, events, strict=True)
+    ]
+
+
+def test_a_duplicate_writes_nothing_and_the_connection_stays_usable(
+    recorder: OneTripRecorder,
+) -> None:
+    taken = uuid4()
+    recorder.insert_events([StoredEvent(taken, 1, "t", b"a")])
+    fresh = uuid4()
+    for _ in range(6):  # more than the pool holds: every connection was given back clean
+        with pytest.raises(IntegrityError):
+            recorder.insert_events(
+                [StoredEvent(fresh, 1, "t", b"b"), StoredEvent(taken, 1, "t", b"c")]
+            )
+    assert recorder.select_events(fresh) == []
+    assert recorder.insert_events([StoredEvent(fresh, 1, "t", b"d")])
+    assert [e.state for e in recorder.select_events(taken)] == [b"a"]
