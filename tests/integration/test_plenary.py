@@ -18,6 +18,7 @@ from domain.errors import Conflict, DomainError
 from domain.tps_result import TpsResult
 from service import plenary as use
 from service.bootstrap import Services, build_services, init_store
+from service.plenary import certification
 from service.projections.plenary import PlenaryProjection
 from service.projections.recap import RecapProjection
 from service.projections.runner import ProjectionRunner
@@ -62,15 +63,15 @@ def test_a_certification_that_read_the_figures_before_a_correction_records_nothi
 ) -> None:
     ctx, ppk = ready.plenary, official("910101")
     use.open_plenary(ctx, ppk, ELECTION, CONTEST, "910101")
-    sync = use._sync
+    sync = certification.sync_read_models
 
     def correction_meanwhile(c: use.PlenaryContext) -> None:
-        monkeypatch.setattr(use, "_sync", sync)
+        monkeypatch.setattr(certification, "sync_read_models", sync)
         body = {"tps": TPS[0], "form": pilkada_form(DPT[TPS[0]], votes(0, 5)), "reason": "HSU"}
         use.correct(ctx, ppk, ELECTION, CONTEST, "910101", body)
         sync(c)
 
-    monkeypatch.setattr(use, "_sync", correction_meanwhile)
+    monkeypatch.setattr(certification, "sync_read_models", correction_meanwhile)
     with pytest.raises(Conflict, match="changed meanwhile"):
         use.certify(ctx, ppk, ELECTION, CONTEST, "910101", SIGN)
     ready.runner.catch_up()
@@ -93,15 +94,15 @@ def test_a_parent_cannot_certify_on_a_child_reopened_meanwhile(
         use.open_plenary(ctx, official(code), ELECTION, CONTEST, code)
         use.certify(ctx, official(code), ELECTION, CONTEST, code, SIGN)
     use.open_plenary(ctx, official("9101"), ELECTION, CONTEST, "9101")
-    read_children = use._child_plenaries
+    read_children = certification.child_plenaries
 
     def child_reopened_after_the_read(c: use.PlenaryContext, t: use.Target) -> Any:
-        monkeypatch.setattr(use, "_child_plenaries", read_children)
+        monkeypatch.setattr(certification, "child_plenaries", read_children)
         found = read_children(c, t)
         use.reopen(ctx, official("910102"), ELECTION, CONTEST, "910102", {"reason": "salah"})
         return found
 
-    monkeypatch.setattr(use, "_child_plenaries", child_reopened_after_the_read)
+    monkeypatch.setattr(certification, "child_plenaries", child_reopened_after_the_read)
     with pytest.raises(Conflict, match="changed meanwhile"):
         use.certify(ctx, official("9101"), ELECTION, CONTEST, "9101", SIGN)
     ready.runner.catch_up()
