@@ -21,6 +21,7 @@ from http import HTTPStatus
 from typing import Any, NoReturn, TypeVar
 
 import flask_smorest
+import marshmallow as ma
 from flask import Response, current_app, request
 from flask_smorest import abort
 from webargs import core
@@ -42,6 +43,19 @@ def services() -> Services:
 
 class JsonParser(FlaskParser):
     """webargs, but a body that is not JSON is 415, not silently ignored."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[type[ma.Schema], ma.Schema] = {}
+
+    def _get_schema(self, argmap: Any, req: Any) -> ma.Schema:
+        # webargs builds a schema class anew twice a request; a schema holds no request state.
+        if isinstance(argmap, type) and issubclass(argmap, ma.Schema):
+            schema = self._schemas.get(argmap)
+            if schema is None:
+                schema = self._schemas.setdefault(argmap, argmap())
+            return schema
+        return super()._get_schema(argmap, req)
 
     def _raw_load_json(self, req: Any) -> Any:
         if req.mimetype and not core.is_json(req.mimetype) and req.content_length != 0:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import url_for
+from flask import Response, jsonify, url_for
 
 from api.auth import current_actor, public, requires
 from api.blueprints.audit import AsOfArgs, PageArgs, TpsHistorySchema, as_of_read
@@ -46,7 +46,7 @@ RESULT_WRITERS = (Role.KPPS, Role.OPERATOR)
 def submit_result(body: dict[str, Any], eid: str, cid: str, tps: str) -> Any:
     """Submit a TPS's C.Hasil. A retry with the same submission_id answers the stored result."""
     outcome = submit(services().results, current_actor(), eid, cid, tps, body)
-    return outcome.to_dict(), 201 if outcome.created else 200, _headers(outcome)
+    return _answer(outcome)
 
 
 @blp.route(f"{TPS_PATH}/corrections", methods=["POST"])
@@ -60,7 +60,7 @@ def correct_result(body: dict[str, Any], eid: str, cid: str, tps: str) -> Any:
     """Correct a TPS's result (before its kecamatan plenary opens), naming the version corrected."""
     version = if_match_version()
     outcome = correct(services().results, current_actor(), eid, cid, tps, body, version)
-    return outcome.to_dict(), 201 if outcome.created else 200, _headers(outcome)
+    return _answer(outcome)
 
 
 @blp.route(TPS_PATH, methods=["GET"])
@@ -127,6 +127,15 @@ def _bulk_item(answer: BulkItem, item: Any) -> dict[str, Any]:
     elif answer.error is not None:
         document["problem"] = problem_body(answer.status, answer.error)
     return document
+
+
+def _answer(outcome: ResultOutcome) -> Response:
+    """The outcome as ResultOutcomeSchema documents it. Its dict has exactly the schema's fields,
+    so it is answered as built rather than dumped through marshmallow again, field by field."""
+    response = jsonify(outcome.to_dict())
+    response.status_code = 201 if outcome.created else 200
+    response.headers.update(_headers(outcome))
+    return response
 
 
 def _headers(outcome: ResultOutcome) -> dict[str, str]:
