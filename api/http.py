@@ -81,10 +81,14 @@ def problems(blp: flask_smorest.Blueprint, *statuses: int, auth: bool = False) -
     codes = sorted(set(statuses) | (set(AUTH_PROBLEMS) if auth else set()))
 
     def decorate(view: F) -> F:
+        documented: Any = view
         for status in codes:
-            view = blp.alt_response(status, response=HTTPStatus(status).name)(view)
+            documented = blp.alt_response(status, response=HTTPStatus(status).name)(documented)
         if auth:
-            view = blp.doc(security=[{"bearer": []}])(view)
+            documented = blp.doc(security=[{"bearer": []}])(documented)
+        # Keep only their documentation: each of those decorators also wraps the view in a layer
+        # that merely calls through, a dozen calls per request for nothing.
+        view._apidoc = documented._apidoc  # type: ignore[attr-defined]
         return view
 
     return decorate
