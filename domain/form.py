@@ -161,12 +161,21 @@ def flatten(form: dict[str, Any]) -> dict[str, int]:
 def unflatten(flat: dict[str, int]) -> dict[str, Any]:
     doc: dict[str, Any] = {}
     for name, value in flat.items():
-        *parents, leaf = name.split(".")
+        path = _PATHS.get(name)
+        if path is None:
+            path = _PATHS[name] = tuple(name.split("."))
         node = doc
-        for part in parents:
-            node = node.setdefault(part, {})
-        node[leaf] = value
+        for part in path[:-1]:
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            node = child
+        node[path[-1]] = value
     return doc
+
+
+# Box names split once: a region's recap unflattens the sums of every child on each read.
+_PATHS: dict[str, tuple[str, ...]] = {}
 
 
 def _unknown(data: dict[str, Any], allowed: set[str], path: str, errors: ErrorList) -> None:
