@@ -39,6 +39,7 @@ class OneTripRecorder(PostgresApplicationRecorder):
             table=table,
             channel=Identifier(self.channel_name),
         )
+        self._head_text: str | None = None
         self._tail = " RETURNING notification_id; COMMIT"
         self._id_cast = "::" + self.datastore.originator_id_type
 
@@ -49,7 +50,9 @@ class OneTripRecorder(PostgresApplicationRecorder):
         if not stored_events:
             return []
         with self.datastore.get_connection() as conn:
-            query = self._head.as_string(conn) + self._values(conn, stored_events) + self._tail
+            if self._head_text is None:  # the same for every connection of the pool
+                self._head_text = self._head.as_string(conn)
+            query = self._head_text + self._values(conn, stored_events) + self._tail
             try:
                 with conn.cursor() as curs:
                     curs.execute(query.encode())

@@ -129,7 +129,6 @@ def submit(
 ) -> ResultOutcome:
     """Record a TPS's first result. The same submission id again answers the stored result."""
     s = prepare_submission(ctx, actor, election_id, contest_id, tps, body)
-    result_id = TpsResult.create_id(election_id, contest_id, s.tps)
     # Most submissions are first ones: try the insert, and read what is stored only when the
     # store refuses it (a retry, a conflicting reading, or a race lost to another request).
     result = _new_result(s, actor, source)
@@ -137,9 +136,9 @@ def submit(
         position = ctx.commits.save(result)
         return _outcome(result, position, s.contest, True, s.form)
     except IntegrityError:
-        existing = ctx.app.repository.get(result_id)
+        existing = ctx.app.repository.get(result.id)
     existing.check_first_submission(s.submission_id)
-    return _outcome(existing, position_of(ctx.db, result_id, existing.version), s.contest, False)
+    return _outcome(existing, position_of(ctx.db, result.id, existing.version), s.contest, False)
 
 
 def correct(
