@@ -82,13 +82,26 @@ def init_metrics(app: Flask) -> None:
     def start_timer() -> None:
         g.metrics_started = time.perf_counter()
 
+    # The labelled children, looked up once each: `labels()` takes a lock and builds a key.
+    counters: dict[tuple[str, str, int], Any] = {}
+    timers: dict[tuple[str, str], Any] = {}
+
     @app.after_request
     def count(response: Response) -> Response:
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         started = g.get("metrics_started")
-        REQUESTS.labels(request.method, endpoint, str(response.status_code)).inc()
+        method, status = request.method, response.status_code
+        counter = counters.get((method, endpoint, status))
+        if counter is None:
+            counter = counters.setdefault(
+                (method, endpoint, status), REQUESTS.labels(method, endpoint, str(status))
+            )
+        counter.inc()
         if started is not None:
-            LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - started)
+            timer = timers.get((method, endpoint))
+            if timer is None:
+                timer = timers.setdefault((method, endpoint), LATENCY.labels(method, endpoint))
+            timer.observe(time.perf_counter() - started)
         return response
 
     app.add_url_rule("/metrics", "metrics", metrics_view)

@@ -14,7 +14,7 @@ from typing import Any
 
 from domain.contests import ContestKind
 from domain.errors import ErrorList, FieldError, InvalidInput
-from domain.rules import r11_box_in_range
+from domain.rules import BOX_MAX, r11_box_in_range
 
 SPLIT_KEYS = ("l", "p", "j")
 BALLOT_KEYS = ("received", "used", "returned", "unused")
@@ -206,7 +206,15 @@ def _boxes(
     for key in data:
         if key not in keys:
             errors.add(f"{path}.{key}", f"unknown {what}")
-    return {key: _box(data.get(key), f"{path}.{key}", errors) for key in keys}
+    found: dict[str, int] = {}
+    for key in keys:
+        value = data.get(key)
+        # A plain int in range is the common case: the box's path is only spelled out for a fault.
+        if type(value) is int and 0 <= value <= BOX_MAX:
+            found[key] = value
+        else:
+            found[key] = _box(value, f"{path}.{key}", errors)
+    return found
 
 
 def _split(data: object, path: str, errors: ErrorList) -> Split:
