@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from domain.errors import Conflict
 from domain.tps_result import TpsResult
 from service.bootstrap import Services
+from service.group_commit import GroupCommit
 from service.results import ResultOutcome, submit
 from tests.factories import (
     CONTEST,
@@ -129,3 +131,31 @@ def test_group_commits_report_one_position_per_caller_and_count_their_groups(
     assert commits.saved == len(TPS) and 1 <= commits.groups <= len(TPS)
     ready.runner.catch_up()
     assert ready.queries.region(ELECTION, CONTEST, "91")["tps_reported"] == len(TPS)
+
+
+def _new_result(tps: str) -> TpsResult:
+    return TpsResult(
+        election_id=ELECTION,
+        contest_id=CONTEST,
+        tps=tps,
+        form=pilkada_form(DPT[tps], {"1": 1, "2": 2, "3": 3}),
+        evidence=[],
+        submission_id=f"s-{tps}",
+        captured_at=None,
+        source="test",
+        actor=kpps(tps).to_dict(),
+    )
+
+
+def test_a_leader_waits_for_company_only_after_a_group_had_some(ready: Services) -> None:
+    commits = GroupCommit(ready.app, gather_seconds=0.5)
+    started = time.monotonic()
+    commits.save(_new_result(TPS[0]))  # alone, after nobody: saved at once
+    commits.save(_new_result(TPS[1]))  # alone after a lone save: at once again
+    assert time.monotonic() - started < 0.4 and commits.groups == 2
+    commits._last_group = 2  # as if the group before had company (under load)
+    started = time.monotonic()
+    threading.Timer(0.1, lambda: commits.save(_new_result(TPS[2]))).start()
+    commits.save(_new_result(TPS[3]))  # leads, waits, and takes the late caller along
+    assert time.monotonic() - started >= 0.45
+    assert commits.groups == 3 and commits.saved == 4
