@@ -19,7 +19,7 @@ from service.projections.base import LoggedEvent, Projection
 log = logging.getLogger("rekap.projections")
 
 POSITIONS = "projection_position"
-LINGER = 0.1  # seconds to wait after a partial batch (see run_forever)
+LINGER = 0.05  # seconds to wait after a partial batch (see run_forever)
 Progress = Callable[[int, int], None]
 
 
