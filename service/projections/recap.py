@@ -82,7 +82,7 @@ class RecapProjection:
         self._contests: dict[tuple[str, str], Contest] = {}
         self._layouts: dict[tuple[str, str], BoxLayout] = {}
         self._applied = 0
-        self._analyze_at = ANALYZE_FIRST
+        self._analyze_at: int | None = None
 
     def primary_keys(self) -> list[tuple[str, list[str]]]:
         """Each table with its primary key, for row-by-row comparisons."""
@@ -99,7 +99,7 @@ class RecapProjection:
     def reset(self) -> None:
         self._contests.clear()
         self._layouts.clear()
-        self._applied, self._analyze_at = 0, ANALYZE_FIRST
+        self._applied, self._analyze_at = 0, None
 
     def table_names(self) -> list[str]:
         return [
@@ -149,6 +149,11 @@ class RecapProjection:
 
     def apply(self, tx: Tx, events: list[LoggedEvent]) -> None:
         results: list[LoggedEvent] = []
+        # The region batches of a runner batch are written together: each adds its TPS to the
+        # same kab/kota, province and nation rows, and one update of those per runner batch
+        # leaves far fewer dead row versions behind than one per kecamatan (an index scan of
+        # the nation's children would wade through them until the next VACUUM).
+        region_batches: list[Any] = []
         for logged in events:
             topic = logged.topic
             if topic in RESULT_TOPICS:
@@ -167,21 +172,40 @@ class RecapProjection:
             elif isinstance(event, ContestDefinition.Defined):
                 self._contest(tx, event, logged.position)
             elif isinstance(event, RegionBatch.Loaded):
-                self._regions(tx, event)
+                region_batches.append(event)
         if results:
             self._apply_results(tx, results)
+        for election_id in dict.fromkeys(e.election_id for e in region_batches):
+            self._regions(
+                tx, election_id, [e for e in region_batches if e.election_id == election_id]
+            )
         self._applied += len(events)
+        if tx.is_sqlite:
+            return
+        if self._analyze_at is None:
+            self._analyze_at = max(ANALYZE_FIRST, self._rows_known(tx))
         if self._applied >= self._analyze_at:
             self._analyze(tx)
 
     def _analyze(self, tx: Tx) -> None:
         # Tables that grew from empty have no planner statistics until analysed (autovacuum may
         # be off or late), and without them PostgreSQL reads every TPS of a contest to find a
-        # batch's thousand: a rebuild turns quadratic. Analysing as the log doubles costs little.
+        # batch's thousand: a rebuild turns quadratic. Analysing as they double costs little.
         self._analyze_at = self._applied * 2
-        if not tx.is_sqlite:
-            for table in ("result_current", "recap_total", "region"):
-                tx.execute(f"ANALYZE {self.p}{table}")
+        for table in ("result_current", "recap_total", "region"):
+            tx.execute(f"ANALYZE {self.p}{table}")
+
+    def _rows_known(self, tx: Tx) -> int:
+        """How many TPS results the planner already knows of (0 if never analysed).
+
+        A process that starts on tables already analysed waits until it has applied as many
+        events again: analysing national tables costs seconds, and doing it after the first
+        few thousand events of every start showed as seconds of projection lag."""
+        found = tx.scalar(
+            "SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)",
+            (f"{self.p}result_current",),
+        )
+        return max(int(found or 0), 0)
 
     def _election(self, tx: Tx, event: Any, position: int) -> None:
         tx.execute(
@@ -197,42 +221,47 @@ class RecapProjection:
             (event.election_id, event.contest_id, _dumps(event.contest), position),
         )
 
-    def _regions(self, tx: Tx, event: Any) -> None:
-        eid = event.election_id
-        insert = (
-            f"INSERT INTO {self.p}region (election_id, code, parent, tier, name, tps_total, dpt) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (election_id, code) DO NOTHING"
-        )
-        tx.insert_rows(
-            insert,
-            [
-                (eid, code, parent_of(code), tier_of(code).value, name, 0, 0)
-                for code, name in event.regions
-            ]
-            + [(eid, NATION, None, "nasional", "INDONESIA", 0, 0)]
-            + [
-                (eid, code, parent_of(code), "tps", f"TPS {code[-3:]}", 1, dpt)
-                for code, dpt in event.tps
-            ],
-        )
+    def _regions(self, tx: Tx, eid: str, batches: list[Any]) -> None:
+        names: dict[str, str] = {NATION: "INDONESIA"}
+        tps_rows = []
         by_desa: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        for code, dpt in event.tps:
-            desa = by_desa[parent_of(code) or NATION]
-            desa[0] += 1
-            desa[1] += dpt
+        for batch in batches:
+            for code, name in batch.regions:
+                names.setdefault(code, name)
+            for code, dpt in batch.tps:
+                desa = parent_of(code) or NATION
+                tps_rows.append((eid, code, desa, "tps", f"TPS {code[-3:]}", 1, dpt))
+                counts = by_desa[desa]
+                counts[0] += 1
+                counts[1] += dpt
         totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         for desa, (n, dpt) in by_desa.items():
             for region in chain_up_to(desa, NATION):
                 totals[region][0] += n
                 totals[region][1] += dpt
-        # Every region of the batch exists by now: adding its TPS and DPT is an upsert that
-        # always updates, one statement for the whole batch.
+        # A region new here is inserted with its TPS and DPT; one loaded before gets them added
+        # (loading never renames a region). TPS rows are written once, by their kecamatan.
         tx.insert_rows(
             f"INSERT INTO {self.p}region (election_id, code, parent, tier, name, tps_total, dpt) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (election_id, code) DO UPDATE SET "
             f"tps_total = {self.p}region.tps_total + excluded.tps_total, "
-            f"dpt = {self.p}region.dpt + excluded.dpt",
-            [(eid, code, None, "", "", n, dpt) for code, (n, dpt) in totals.items()],
+            f"dpt = {self.p}region.dpt + excluded.dpt "
+            "WHERE excluded.tps_total <> 0 OR excluded.dpt <> 0",
+            [
+                (eid, code, parent_of(code), tier_of(code).value, name, *totals.get(code, (0, 0)))
+                for code, name in names.items()
+            ],
+        )
+        tx.insert_rows(
+            f"INSERT INTO {self.p}region (election_id, code, parent, tier, name, tps_total, dpt) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (election_id, code) DO NOTHING",
+            tps_rows,
+        )
+        # Ancestors a batch did not name (its tree lists them all; this keeps older logs right).
+        tx.executemany(
+            f"UPDATE {self.p}region SET tps_total = tps_total + %s, dpt = dpt + %s "
+            "WHERE election_id = %s AND code = %s",
+            [(n, dpt, eid, code) for code, (n, dpt) in totals.items() if code not in names],
         )
 
     def _contest_of(self, tx: Tx, election_id: str, contest_id: str) -> Contest:
