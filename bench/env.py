@@ -137,11 +137,6 @@ def max_rss_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def children_max_rss_mb() -> float:
-    """Peak resident memory of the largest child process this one has waited for, in MB."""
-    return round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)
-
-
 def peak_rss_of(pid: int) -> float:
     """Peak resident memory (VmHWM) of another live process, in MB (0 if gone)."""
     try:

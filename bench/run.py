@@ -177,7 +177,6 @@ def run(
             )
         results["database_bytes"] = env.database_size()
         results["bench_process_peak_rss_mb"] = env.max_rss_mb()
-        results["child_process_peak_rss_mb"] = env.children_max_rss_mb()
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     return results
 

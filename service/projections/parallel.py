@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import resource
 import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.synchronize import Event as ProcessEvent
@@ -114,7 +115,8 @@ def _catch_up_child(settings: Settings, names: tuple[str, ...]) -> None:
     services, runner = _child_runner(settings, names)
     try:
         count = runner.catch_up()
-        log.info("applied %s log entries", count)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        log.info("applied %s log entries (peak memory %.0f MB)", count, peak)
     finally:
         services.close()
 
