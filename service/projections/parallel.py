@@ -44,12 +44,7 @@ def runner_for(runner: ProjectionRunner, names: Sequence[str]) -> ProjectionRunn
 
 def rebuild(settings: Settings, runner: ProjectionRunner, progress: Progress | None = None) -> int:
     """Drop every read model and replay the whole log into them; the log entries applied."""
-    runner.drop_tables()
-    runner.create_tables()
-    for projection in runner.projections:
-        reset = getattr(projection, "reset", None)
-        if reset:
-            reset()
+    runner.empty_read_models()
     return catch_up(settings, runner, progress)
 
 

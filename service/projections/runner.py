@@ -127,13 +127,17 @@ class ProjectionRunner:
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop the read models and replay the whole log into them."""
+        self.empty_read_models()
+        return self.catch_up(progress)
+
+    def empty_read_models(self) -> None:
+        """Drop and recreate every read model, at position 0, and forget what was cached."""
         self.drop_tables()
         self.create_tables()
         for projection in self.projections:
             reset = getattr(projection, "reset", None)
             if reset:
                 reset()
-        return self.catch_up(progress)
 
     def wait_for(self, position: int, timeout: float = 5.0) -> bool:
         """Wait until every projection has applied `position`; False on timeout."""
