@@ -44,7 +44,6 @@ from service.projections.plenary import PLENARY_EVENTS, PlenaryProjection
 from service.projections.recap import RecapProjection
 from service.queries import RecapQueries
 
-RESULT_TOPICS = ["rekap:TpsResult.Submitted", "rekap:TpsResult.Corrected"]
 BATCH_TOPICS = ["rekap:RegionBatch.Loaded"]
 PLENARY_TOPICS = [cls.TOPIC for cls in PLENARY_EVENTS]
 APPLY_CHUNK = 1000
@@ -109,7 +108,7 @@ def _events_shaping(
     if tier_of(code) in (Tier.NASIONAL, Tier.PROVINSI) or code == contest.region:
         raw = _setup_events(services, election_id, contest_id, position)
         raw += _by_topic(services, BATCH_TOPICS, position)
-        raw += _by_topic(services, RESULT_TOPICS, position)
+        raw += _by_topic(services, list(TpsResult.RESULT_TOPICS), position)
         raw += _by_topic(services, PLENARY_TOPICS, position)
         return raw
     return _events_under(services, election_id, contest_id, code, position)
@@ -213,9 +212,7 @@ def _replay(
             pass  # later plenary events name only their plenary: keep every one
         elif getattr(event, "election_id", election_id) != election_id:
             continue
-        if isinstance(event, TpsResult.Submitted | TpsResult.Corrected) and (
-            event.contest_id != contest_id
-        ):
+        if isinstance(event, TpsResult.RESULT_EVENTS) and event.contest_id != contest_id:
             continue
         events.append(LoggedEvent(r["position"], event))
     replay_recap(db, events, position)

@@ -23,9 +23,7 @@ from service.db import Tx
 from service.projections.base import LoggedEvent
 
 CHUNK = 500
-RESULT_TOPICS = frozenset(
-    cls.TOPIC for cls in (TpsResult.Submitted, TpsResult.Corrected, TpsResult.Revoted)
-)
+RESULT_TOPICS = frozenset(TpsResult.RESULT_TOPICS)
 SETUP_TOPICS = frozenset(
     cls.TOPIC for cls in (Election.Registered, ContestDefinition.Defined, RegionBatch.Loaded)
 )
