@@ -94,6 +94,11 @@ class RecapProjection:
             (f"{p}recap_total", ["election_id", "contest_id", "code"]),
         ]
 
+    def rollup_tables(self) -> list[str]:
+        """Tables whose rows sum the TPS under their `code`: what changes a TPS's rows changes
+        these too (verify counts such rows under the finding that explains the TPS)."""
+        return [f"{self.p}recap_total"]
+
     def reset(self) -> None:
         self._contests.clear()
         self._layouts.clear()
