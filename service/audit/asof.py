@@ -23,7 +23,7 @@ are answered as they stood.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -218,8 +218,14 @@ def _replay(
     replay_recap(db, events, position)
 
 
-def replay_recap(db: Database, events: Iterable[LoggedEvent], position: int) -> None:
-    """Fold `events` (in log order) into fresh recap and plenary tables, as of `position`."""
+def replay_recap(
+    db: Database,
+    events: Iterable[LoggedEvent],
+    position: int,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Fold `events` (in log order) into fresh recap and plenary tables, as of `position`;
+    `progress` hears how many are folded, a chunk at a time."""
     projections: list[Any] = [RecapProjection(), PlenaryProjection()]
     db.execute_script(
         [
@@ -230,12 +236,14 @@ def replay_recap(db: Database, events: Iterable[LoggedEvent], position: int) -> 
     )
     with db.transaction() as tx:
         chunk: list[LoggedEvent] = []
-        for event in events:
+        for done, event in enumerate(events, start=1):
             chunk.append(event)
             if len(chunk) == APPLY_CHUNK:
                 for projection in projections:
                     projection.apply(tx, chunk)
                 chunk = []
+                if progress:
+                    progress(done)
         for projection in projections:
             projection.apply(tx, chunk)
             tx.execute(

@@ -273,7 +273,7 @@ def _check_recaps(
     with scratch_database() as db:
         try:
             with phases("check-bundle: replay", len(events)) as bar:
-                replay_recap(db, events, position)
+                replay_recap(db, events, position, bar.update)
                 bar.update(len(events))
         except Exception as exc:  # events a projection cannot apply: nothing to compare with
             result.failed(f"{EVENTS_FILE} cannot be replayed: {exc}")
@@ -295,9 +295,10 @@ def _check_recaps(
         except (OSError, UnicodeDecodeError) as exc:
             result.failed(f"{RECAPS_FILE} cannot be read: {exc}")
     if differ:
+        verb = "does" if differ == 1 else "do"
         result.failed(
-            f"{differ:,} of {passed + differ:,} recaps of {RECAPS_FILE} do not equal a replay of "
-            f"{EVENTS_FILE}"
+            f"{differ:,} of {passed + differ:,} recaps of {RECAPS_FILE} {verb} not equal a replay "
+            f"of {EVENTS_FILE}"
         )
     if passed:
         result.passed(f"{passed:,} recaps of {RECAPS_FILE} equal a replay of {EVENTS_FILE}")

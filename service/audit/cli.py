@@ -20,9 +20,11 @@ Recompute every leaf, tree head and read model from the raw store; exit 1 on any
    deleted (a run of them is one finding) or inserted event, with how many later leaves shift.
 2. Each signed tree head (the store's and those given with --head or remembered in --state):
    its signature, and its root against the root recomputed from the stored events at its size.
-   A held head beyond the store's log, or missing from the store's heads, fails; so does a log
-   with events but no signed head, or one whose events run on unsigned for longer than the
-   projection's signing interval (10 s) allows.
+   A held head beyond the store's log, or missing from the store's heads, fails. Events after
+   the last signed head are not covered by any signed head: that fails when the log has no
+   signed head at all, or when they were logged longer after the last head than the
+   projection's signing interval (10 s) allows (the heads that covered them were deleted);
+   otherwise it is a note.
 3. Each read model against a replay of the log into scratch tables, row by row. An event that
    cannot be decoded or applied is reported with its position.
 
@@ -51,6 +53,7 @@ def add_audit_commands(sub: Any, command: Command) -> None:
     p.add_argument(
         "--public-key",
         type=Path,
+        metavar="FILE",
         help="the key the heads must be signed with (default: the store's signing key): "
         "base64 of the raw 32 bytes, PEM, or the JSON of `rekap audit tree-head` or "
         "/api/v1/audit/public-key",

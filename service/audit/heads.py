@@ -151,8 +151,9 @@ class HeadCheck:
         if beyond:  # the heads that would cover them do not verify: that is the finding
             beyond[0].follows.add(UNSIGNED, report.unsigned)
             return
+        events, are = ("event", "is") if report.unsigned == 1 else ("events", "are")
         message = (
-            f"{report.unsigned:,} events after the last signed head (size {covered}) are not "
+            f"{report.unsigned:,} {events} after the last signed head (size {covered}) {are} not "
             "covered by any signed head"
         )
         if last is None:
@@ -162,7 +163,8 @@ class HeadCheck:
                     "of the log",
                     "a signed head: the audit tree signs one as soon as it applies events",
                     "no signed head at all",
-                    message,
+                    f"{report.unsigned:,} {events} {are} not covered by any signed head: the "
+                    "store holds none",
                 )
             )
             return
