@@ -141,7 +141,7 @@ def check_bundle(
         position = manifest.get("position", 0)
         if not isinstance(position, int) or isinstance(position, bool) or position < 0:
             raise ValueError("position is not a log position")
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         result.failed(f"{HEAD_FILE} cannot be read: {exc}")
         return result
     key = public_key
@@ -208,7 +208,7 @@ def _check_event(
     where = f"{EVENTS_FILE} line {number}"
     try:
         event = json.loads(line)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         result.failed(f"{where} is not JSON: {exc}")
         return
     if not isinstance(event, dict):
@@ -310,7 +310,7 @@ def _check_recap(queries: RecapQueries, number: int, line: str, result: BundleCh
     try:
         item = json.loads(line)
         names = (item["election"], item["contest"], item["code"])
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
         result.failed(f"{where} is not a recap line {{election, contest, code, recap}} ({exc})")
         return False
     try:

@@ -239,9 +239,13 @@ def cmd_proof(args: argparse.Namespace) -> int:
 
 def cmd_check_proof(args: argparse.Namespace) -> int:
     from service.audit.proofcheck import check_document
-    from service.cli import _read_json
+    from service.cli import CliError, _read_json
 
-    result = check_document(_read_json(args.file), _read_key(args.public_key))
+    try:
+        document = _read_json(args.file)
+    except (ValueError, RecursionError) as exc:  # not JSON, or nested past any proof's depth
+        raise CliError(f"{args.file} is not a proof document (JSON): {exc}") from None
+    result = check_document(document, _read_key(args.public_key))
     for message in result.messages:
         print(message)
     print("OK" if result.ok else "FAILED")

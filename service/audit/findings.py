@@ -16,6 +16,12 @@ from typing import Any, Protocol
 
 EXAMPLES = 5  # consequences kept, per cause, as examples
 LISTED = 1000  # causes listed; more are counted by kind
+# What follows from a cause, besides the rows that differ (counted by table name):
+SHIFT = "later leaves shift"
+HEADS = "signed heads that no longer match"
+REPLAY = "replay stops"
+UNSIGNED = "events without a valid head"
+NOT_ROWS = (SHIFT, HEADS, REPLAY, UNSIGNED)
 
 
 class Bar(Protocol):
@@ -59,16 +65,16 @@ class Consequences:
 
     @property
     def total(self) -> int:
-        return sum(n for what, n in self.counts.items() if what not in (SHIFT, UNSIGNED))
+        """The differences that follow (rows and signed heads), not the leaves that shift."""
+        return sum(n for what, n in self.counts.items() if what not in (SHIFT, UNSIGNED, REPLAY))
 
     def describe(self) -> str:
-        """E.g. "and 9,844 later leaves shift; as a result 9,845 rows differ from a replay
-        (audit_leaf 9,845) and 2 later signed heads differ"."""
+        """E.g. "and 9,902 later leaves shift; 29,714 rows differ from a replay (result_current 1,
+        audit_leaf 9,903, audit_node 19,805, ...); 1 signed head no longer matches"."""
         parts = []
         if self.counts.get(SHIFT):
-            parts.append(
-                f"{_n(self.counts[SHIFT])} later {_plural(self.counts[SHIFT], 'leaf')} shift"
-            )
+            n = self.counts[SHIFT]
+            parts.append(f"{_n(n)} later {_plural(n, 'leaf')} {_verb(n, 'shift')}")
         rows = {what: n for what, n in self.counts.items() if what not in NOT_ROWS}
         if rows:
             total = sum(rows.values())
@@ -88,13 +94,6 @@ class Consequences:
 
     def to_dict(self) -> dict[str, Any]:
         return {"counts": self.counts, "examples": [e.describe() for e in self.examples]}
-
-
-SHIFT = "later leaves shift"
-HEADS = "signed heads that no longer match"
-REPLAY = "replay stops"
-UNSIGNED = "events without a valid head"
-NOT_ROWS = (SHIFT, HEADS, REPLAY, UNSIGNED)
 
 
 @dataclass

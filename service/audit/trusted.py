@@ -45,7 +45,7 @@ def public_key_from(data: bytes | str, where: str) -> str:
     text = raw.decode("utf-8", errors="replace").strip()
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         candidates.append(text)
     else:
         if isinstance(document, str):
@@ -89,7 +89,7 @@ def heads_from(document: Any, where: str) -> list[TreeHead]:
 def read_heads(path: Path) -> list[TreeHead]:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
         raise TrustedInputError(
             f"{path} is not JSON ({exc}); it must hold {HEAD_FORMATS}"
         ) from None

@@ -340,3 +340,43 @@ def test_verify_help_says_what_it_checks_and_how_to_hold_the_store_to_a_head(
     out = capsys.readouterr().out
     for text in ("--head FILE", "--state FILE", "not covered", "cannot be decoded", "shift"):
         assert text in out, text
+
+
+HOSTILE = [
+    b"\x00\x01\x1b[31m\x7f",  # NUL and control characters
+    b'"\xed\xa0\x80"',  # a lone surrogate, as UTF-8 bytes
+    b'{"public_key": "\\ud800", "size": "\\udfff"}',  # lone surrogates, escaped
+    b"[" * 1000 + b"]" * 1000,  # nested a thousand deep
+    b"[" * 100_000 + b"]" * 100_000,  # deeper than Python recurses
+    b'{"size": 1, "size": 2, "root": "a", "root": "b", "public_key": 1, "public_key": 2}',
+    b'{"size": 1' + b"0" * 400 + b', "root": "' + b"a" * 64 + b'", "timestamp": '
+    b'"2024-01-01T00:00:00Z", "signature": "", "key_id": ""}',  # a huge number
+    b'{"size": 1' + b"0" * 5000 + b"}",  # a number past Python's digit limit
+    b'"' + b"A" * 1_000_000 + b'"',  # a huge string
+]
+
+
+def test_hostile_key_head_state_proof_and_bundle_files_are_errors_never_a_traceback(
+    cli_env: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _load(cli_env)
+    bundle = tmp_path / "bundle"
+    assert main(["audit", "publish", str(bundle)]) == 0
+    good = {name: (bundle / name).read_bytes() for name in os.listdir(bundle)}
+    hostile = tmp_path / "hostile"
+    for payload in HOSTILE:
+        hostile.write_bytes(payload)
+        for command in (
+            ["verify", "--no-projections", "--head", str(hostile)],
+            ["verify", "--no-projections", "--state", str(hostile)],
+            ["verify", "--no-projections", "--public-key", str(hostile)],
+            ["check-proof", str(hostile)],
+            ["check-bundle", str(bundle), "--public-key", str(hostile)],
+        ):
+            assert main(["audit", *command]) == 1, (command, payload[:40])
+        for name in good:
+            (bundle / name).write_bytes(payload + b"\n" + good[name])
+            assert main(["audit", "check-bundle", str(bundle)]) == 1, (name, payload[:40])
+            (bundle / name).write_bytes(good[name])
+        captured = capsys.readouterr()
+        assert "Traceback" not in captured.out + captured.err

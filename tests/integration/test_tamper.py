@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from eventsourcing.persistence import StoredEvent
 
 from domain.tps_result import TpsResult
-from service.audit.findings import HEADS, SHIFT
+from service.audit.findings import HEADS, REPLAY, SHIFT
 from service.audit.log import AuditLog
 from service.audit.signing import TreeHeadSigner
 from service.audit.verify import verify
@@ -277,6 +277,19 @@ def test_an_event_that_cannot_be_decoded_is_a_finding_with_its_position(
     assert [(d.kind, d.position) for d in report.differences] == [("projection", position)]
     assert "cannot be decoded" in report.differences[0].found
     assert any("not compared" in note for note in report.notes)
+
+
+def test_an_event_rewritten_into_bytes_that_do_not_decode_is_one_finding_the_replay_stops_at(
+    services: Services,
+) -> None:
+    positions = _store_with_results(services)
+    _set_state(services, positions[2], b'{"votes": ')
+
+    report = verify(services)
+
+    assert [(d.kind, d.position) for d in report.differences] == [("event", positions[2])]
+    assert report.differences[0].follows.counts[REPLAY] == 1
+    assert "the projections cannot replay past it" in list(report.lines())[1]
 
 
 def test_a_correction_postgresql_cannot_store_in_a_read_model_is_a_finding_there(
