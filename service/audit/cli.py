@@ -8,10 +8,17 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from service.audit.signing import TreeHead
 
 Command = Callable[..., argparse.ArgumentParser]
 log = logging.getLogger("rekap.audit")
+KEY_FILE = (
+    "the file holds the base64 of the raw 32-byte Ed25519 key, a PEM public key, or the JSON of "
+    "`rekap audit tree-head` or /api/v1/audit/public-key"
+)
 
 VERIFY_HELP = """\
 Recompute every leaf, tree head and read model from the raw store; exit 1 on any difference.
@@ -54,9 +61,8 @@ def add_audit_commands(sub: Any, command: Command) -> None:
         "--public-key",
         type=Path,
         metavar="FILE",
-        help="the key the heads must be signed with (default: the store's signing key): "
-        "base64 of the raw 32 bytes, PEM, or the JSON of `rekap audit tree-head` or "
-        "/api/v1/audit/public-key",
+        help="the key the heads must be signed with (default: the store's signing key); "
+        + KEY_FILE,
     )
     p.add_argument(
         "--head",
@@ -95,14 +101,24 @@ def add_audit_commands(sub: Any, command: Command) -> None:
         audit,
     )
     p.add_argument("file", type=Path, help="JSON document ('-' for standard input)")
-    p.add_argument("--public-key", type=Path, help="the trusted key (default: the document's)")
+    p.add_argument(
+        "--public-key",
+        type=Path,
+        metavar="FILE",
+        help=f"the trusted key (default: the document's); {KEY_FILE}",
+    )
     p = command("publish", cmd_publish, "write a static bundle anyone can verify offline", audit)
     p.add_argument("directory", type=Path)
     p = command(
         "check-bundle", cmd_check_bundle, "verify a published bundle offline (no store)", audit
     )
     p.add_argument("directory", type=Path)
-    p.add_argument("--public-key", type=Path, help="the trusted key (default: the bundle's)")
+    p.add_argument(
+        "--public-key",
+        type=Path,
+        metavar="FILE",
+        help=f"the trusted key (default: the bundle's); {KEY_FILE}",
+    )
 
 
 def _read_key(path: Path | None) -> str | None:
@@ -119,11 +135,11 @@ def _read_key(path: Path | None) -> str | None:
         raise CliError(str(exc)) from None
 
 
-def _read_heads(paths: list[Path] | None, state: Path | None) -> list[Any]:
+def _read_heads(paths: list[Path] | None, state: Path | None) -> list[TreeHead]:
     from service.audit.trusted import TrustedInputError, read_heads, read_state
     from service.cli import CliError
 
-    heads = []
+    heads: list[TreeHead] = []
     try:
         for path in paths or []:
             if not path.exists():

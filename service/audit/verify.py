@@ -129,13 +129,14 @@ class _LeafWalk:
         self.deleted: dict[str, Any] | None = None  # the run of deleted leaves being read
         self.unreadable = False
 
-    def _stored_events(self) -> Iterator[dict[str, Any]]:
-        """The stored events in log order, up to a row that is no stored event (a finding)."""
+    def _stored_events(self) -> Iterator[tuple[dict[str, Any], bytes]]:
+        """The stored events in log order with their leaf hashes, up to a row that is no stored
+        event (a finding)."""
         rows, last = _raw_rows(self.services), 0
         while True:
             try:
                 raw = next(rows)
-                raw_leaf_hash(raw)
+                computed = raw_leaf_hash(raw)
             except StopIteration:
                 return
             except Exception as exc:
@@ -152,20 +153,19 @@ class _LeafWalk:
                 )
                 return
             last = raw["position"]
-            yield raw
+            yield raw, computed
 
     def run(self, bar: Bar) -> None:
         report = self.report
         leaves = _leaf_rows(self.services)
         leaf = next(leaves, None)
         total = self.services.runner.head()
-        for raw in self._stored_events():
+        for raw, computed in self._stored_events():
             report.events += 1
             position = raw["position"]
             while leaf is not None and leaf["position"] < position:
                 self._deleted(leaf)
                 leaf = self._next_leaf(leaf, leaves)
-            computed = raw_leaf_hash(raw)
             if leaf is not None and leaf["position"] == position:
                 self._end_deleted_run()
                 if computed.hex() != leaf["leaf_hash"]:
