@@ -23,7 +23,7 @@ are answered as they stood.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -52,7 +52,6 @@ from service.projections.plenary import PLENARY_EVENTS, PlenaryProjection
 from service.projections.recap import RecapProjection
 from service.queries import RecapQueries
 
-RESULT_TOPICS = ["rekap:TpsResult.Submitted", "rekap:TpsResult.Corrected"]
 BATCH_TOPICS = ["rekap:RegionBatch.Loaded"]
 PLENARY_TOPICS = [cls.TOPIC for cls in PLENARY_EVENTS]
 APPLY_CHUNK = 1000
@@ -117,7 +116,7 @@ def _events_shaping(
     if tier_of(code) in (Tier.NASIONAL, Tier.PROVINSI) or code == contest.region:
         raw = _setup_events(services, election_id, contest_id, position)
         raw += _by_topic(services, BATCH_TOPICS, position)
-        raw += _by_topic(services, RESULT_TOPICS, position)
+        raw += _by_topic(services, list(TpsResult.RESULT_TOPICS), position)
         raw += _by_topic(services, PLENARY_TOPICS, position)
         return raw
     return _events_under(services, election_id, contest_id, code, position)
@@ -221,16 +220,20 @@ def _replay(
             pass  # later plenary events name only their plenary: keep every one
         elif getattr(event, "election_id", election_id) != election_id:
             continue
-        if isinstance(event, TpsResult.Submitted | TpsResult.Corrected) and (
-            event.contest_id != contest_id
-        ):
+        if isinstance(event, TpsResult.RESULT_EVENTS) and event.contest_id != contest_id:
             continue
         events.append(LoggedEvent(r["position"], event))
     replay_recap(db, events, position)
 
 
-def replay_recap(db: Database, events: Iterable[LoggedEvent], position: int) -> None:
-    """Fold `events` (in log order) into fresh recap and plenary tables, as of `position`."""
+def replay_recap(
+    db: Database,
+    events: Iterable[LoggedEvent],
+    position: int,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Fold `events` (in log order) into fresh recap and plenary tables, as of `position`;
+    `progress` hears how many are folded, a chunk at a time."""
     projections: list[Any] = [RecapProjection(), PlenaryProjection()]
     db.execute_script(
         [
@@ -241,12 +244,14 @@ def replay_recap(db: Database, events: Iterable[LoggedEvent], position: int) -> 
     )
     with db.transaction() as tx:
         chunk: list[LoggedEvent] = []
-        for event in events:
+        for done, event in enumerate(events, start=1):
             chunk.append(event)
             if len(chunk) == APPLY_CHUNK:
                 for projection in projections:
                     projection.apply(tx, chunk)
                 chunk = []
+                if progress:
+                    progress(done)
         for projection in projections:
             projection.apply(tx, chunk)
             tx.execute(

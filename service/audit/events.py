@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -101,10 +101,10 @@ def iter_events(
         after = batch[-1]["position"]
 
 
-def catch_up_quietly(services: Any) -> None:
+def catch_up_quietly(services: Any, progress: Callable[[int, int], None] | None = None) -> None:
     """Bring the read models to the head of the log; a running projection process may be
     applying the same batches meanwhile, which is as good."""
     try:
-        services.runner.catch_up()
+        services.runner.catch_up(progress)
     except ConcurrentRunnerError:
         services.runner.wait_for(services.runner.head(), timeout=30)

@@ -23,7 +23,6 @@ from domain.codes import PLENARY_TIERS, Tier, is_within, normalise, tier_of, tps
 from domain.errors import InvalidInput, NotFound
 from domain.plenary import Plenary
 from domain.tps_result import TpsResult
-from service.audit.asof import RESULT_TOPICS
 from service.audit.events import check_page, decode, describe, leaf_indexes
 from service.bootstrap import Services
 from service.eventlog import raw_events_of, raw_events_with_topics
@@ -154,7 +153,9 @@ def _scan_results(
     found: list[dict[str, Any]] = []
     upto = services.runner.head()
     while len(found) < limit:
-        page = raw_events_with_topics(services.db, RESULT_TOPICS, upto, after, SCAN_PAGE)
+        page = raw_events_with_topics(
+            services.db, list(TpsResult.RESULT_TOPICS), upto, after, SCAN_PAGE
+        )
         for raw in page:
             event = decode(services.app, raw)
             if (

@@ -114,6 +114,15 @@ class MerkleProjection:
     def primary_keys(self) -> list[tuple[str, list[str]]]:
         return [(f"{self.p}audit_leaf", ["leaf_index"]), (f"{self.p}audit_node", ["level", "idx"])]
 
+    def leaf_columns(self) -> dict[str, str]:
+        """Per table, the SQL for the last leaf a row depends on: a row differs from a replay
+        only if some leaf up to it does, so verify counts the rows from the leaf where the store
+        and the tree part ways as what follows from it."""
+        return {
+            f"{self.p}audit_leaf": "leaf_index",
+            f"{self.p}audit_node": "((idx + 1) << level) - 1",
+        }
+
     def create_statements(self) -> list[str]:
         p = self.p
         return [

@@ -23,9 +23,7 @@ from service.db import Tx
 from service.projections.base import LoggedEvent
 
 CHUNK = 500
-RESULT_TOPICS = frozenset(
-    cls.TOPIC for cls in (TpsResult.Submitted, TpsResult.Corrected, TpsResult.Revoted)
-)
+RESULT_TOPICS = frozenset(TpsResult.RESULT_TOPICS)
 SETUP_TOPICS = frozenset(
     cls.TOPIC for cls in (Election.Registered, ContestDefinition.Defined, RegionBatch.Loaded)
 )
@@ -95,6 +93,11 @@ class RecapProjection:
             (f"{p}result_version", ["election_id", "contest_id", "tps", "version"]),
             (f"{p}recap_total", ["election_id", "contest_id", "code"]),
         ]
+
+    def rollup_tables(self) -> list[str]:
+        """Tables whose rows sum the TPS under their `code`: what changes a TPS's rows changes
+        these too (verify counts such rows under the finding that explains the TPS)."""
+        return [f"{self.p}recap_total"]
 
     def reset(self) -> None:
         self._contests.clear()
