@@ -17,6 +17,7 @@ from api.http import ProjectionLagging
 from api.metrics import init_metrics
 from domain.errors import DomainError
 from service.bootstrap import Services, build_services
+from service.config import Settings
 
 log = logging.getLogger("rekap.api")
 
@@ -53,7 +54,8 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["rekap"] = services or build_services()
+    # A worker's statements are bounded (REKAP_DB_STATEMENT_TIMEOUT): 503, not a hung request.
+    app.extensions["rekap"] = services or build_services(Settings.from_env().for_requests())
     api = RekapApi(
         app,
         spec_kwargs={
