@@ -27,6 +27,12 @@ def is_store_outage(error: BaseException) -> bool:
     return is_lost_connection(error)
 
 
+def brief(error: BaseException, limit: int = 2000) -> str:
+    """The error in a line or a few, never a whole batch's worth of data."""
+    text = f"{error.__class__.__name__}: {error}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def find_failure(runner: ProjectionRunner) -> Failure | None:
     """Apply the next batch one event and one projection at a time, each in a transaction of
     its own, up to the first that fails: that event and projection, and the error. None when
@@ -43,7 +49,7 @@ def find_failure(runner: ProjectionRunner) -> Failure | None:
                 notification = event.notification
                 return Failure(
                     projection=projection.name,
-                    error=f"{exc.__class__.__name__}: {exc}",
+                    error=brief(exc),
                     position=event.position,
                     aggregate=str(notification.originator_id) if notification else None,
                     topic=event.topic,

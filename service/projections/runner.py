@@ -22,7 +22,7 @@ from service.application import Rekap
 from service.db import Database, Tx
 from service.projections import health, lease
 from service.projections.base import LoggedEvent, Projection
-from service.projections.failures import find_failure, is_store_outage
+from service.projections.failures import brief, find_failure, is_store_outage
 from service.projections.health import Failure
 
 log = logging.getLogger("rekap.projections")
@@ -295,7 +295,7 @@ class ProjectionRunner:
         try:
             failure = find_failure(self)
         except Exception as again:
-            failure = Failure(self.names[0], f"{again.__class__.__name__}: {again}")
+            failure = Failure(self.names[0], brief(again))
         if failure is None:
             return False
         # The traceback the first time, then one line per attempt.
