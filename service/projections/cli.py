@@ -49,7 +49,8 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
     services = _services()
     try:
-        with Progress("rebuild", services.runner.head()) as bar:
+        # The lease first: a refusal is one line, not a progress bar that says "done".
+        with services.runner.exclusive(), Progress("rebuild", services.runner.head()) as bar:
             count = parallel.rebuild(services.settings, services.runner, bar.update)
         print(
             json.dumps({"rebuilt": True, "events": count, "position": services.runner.position()})

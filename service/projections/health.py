@@ -9,9 +9,12 @@ Times are the store's clock (seconds since 1970), so processes on several machin
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import sqlite3
+import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -20,6 +23,8 @@ from typing import Any
 import psycopg
 
 from service.db import Database, Tx
+
+log = logging.getLogger("rekap.projections")
 
 HEALTH = "projection_health"
 CREATE = (
@@ -232,3 +237,42 @@ def readiness(head: int, positions: dict[str, int], states: dict[str, Health]) -
             "error": state.error_document(),
         }
     return Readiness(not problems, problems, documents)
+
+
+class Heartbeat:
+    """A runner's lease in projection_health, renewed three times per lease; the store being
+    down is logged, not raised (the runner's loop deals with that)."""
+
+    def __init__(self, db: Database, names: Sequence[str], lease: float) -> None:
+        self.db, self.names, self.lease = db, list(names), lease
+        self.holder = this_process()
+        self.every = max(lease / 3, 0.2)
+        self.last = 0.0
+        try:  # a store set up before the table existed
+            db.execute_script([CREATE])
+        except Exception as exc:
+            log.warning("could not create %s: %s", HEALTH, exc)
+
+    def renew(self) -> None:
+        try:
+            renew(self.db, self.names, self.holder, self.lease)
+            self.last = time.monotonic()
+        except Exception as exc:
+            log.warning("could not renew the projections' heartbeat: %s", exc)
+
+    def renew_when_due(self) -> None:
+        if time.monotonic() - self.last >= self.every:
+            self.renew()
+
+    def wait(self, stop: threading.Event, seconds: float) -> None:
+        """Wait (until `stop`), renewing the lease: a runner in backoff is alive."""
+        deadline = time.monotonic() + seconds
+        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
+            stop.wait(min(left, self.every))
+            self.renew_when_due()
+
+    def release(self) -> None:
+        try:
+            release(self.db, self.names)
+        except Exception as exc:
+            log.warning("could not release the projections' heartbeat: %s", exc)

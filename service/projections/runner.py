@@ -30,6 +30,7 @@ log = logging.getLogger("rekap.projections")
 POSITIONS = "projection_position"
 LINGER = 0.05  # seconds to wait after a partial batch (see run_forever)
 MAX_BACKOFF = 30.0  # seconds between attempts at an event that keeps failing
+RETAKE_EVERY = 1.0  # seconds between a waiting catch-up's attempts at a held lease
 Progress = Callable[[int, int], None]
 
 
@@ -181,15 +182,17 @@ class ProjectionRunner:
         start = self.position()
         if start >= target:
             return 0
-        done, waiting = 0, _Waiting(self, target, timeout)
+        done, waiting, retake_at = 0, _Waiting(self, target, timeout), 0.0
         while True:
             behind = [n for n, at in self.positions().items() if at < target]
             if not behind:
                 return done
-            with lease.Lease(self.db.config, behind) as got:
-                if got.names:
-                    done += self.part(got.names, leased=False)._apply_all(progress)
-                    continue
+            if time.monotonic() >= retake_at:  # a lease is a connection on PostgreSQL
+                with lease.Lease(self.db.config, behind) as got:
+                    if got.names:
+                        done += self.part(got.names, leased=False)._apply_all(progress)
+                        continue
+                retake_at = time.monotonic() + RETAKE_EVERY
             if not waiting.goes_on(behind):
                 return done
             if progress:
@@ -252,7 +255,7 @@ class ProjectionRunner:
             self._run(stop, idle)
 
     def _run(self, stop: threading.Event, idle: float) -> None:
-        beat = _Heartbeat(self)
+        beat = health.Heartbeat(self.db, self.names, self.lease_seconds)
         beat.renew()
         failing, backoff = True, 0.0  # a record left by an earlier run is cleared on success
         last_report = time.monotonic()
@@ -311,44 +314,6 @@ class ProjectionRunner:
             health.clear_failure(self.db, self.names)
         except Exception as exc:
             log.warning("could not clear the failure record: %s", exc)
-
-
-class _Heartbeat:
-    """The runner's lease in projection_health, renewed a few times per lease."""
-
-    def __init__(self, runner: ProjectionRunner) -> None:
-        self.runner = runner
-        self.holder = health.this_process()
-        self.every = max(runner.lease_seconds / 3, 0.2)
-        self.last = 0.0
-        try:  # a store set up before the table existed
-            runner.db.execute_script([health.CREATE])
-        except Exception as exc:
-            log.warning("could not create %s: %s", health.HEALTH, exc)
-
-    def renew(self) -> None:
-        try:
-            health.renew(self.runner.db, self.runner.names, self.holder, self.runner.lease_seconds)
-            self.last = time.monotonic()
-        except Exception as exc:
-            log.warning("could not renew the projections' heartbeat: %s", exc)
-
-    def renew_when_due(self) -> None:
-        if time.monotonic() - self.last >= self.every:
-            self.renew()
-
-    def wait(self, stop: threading.Event, seconds: float) -> None:
-        """Wait (until `stop`), renewing the heartbeat: a runner in backoff is alive."""
-        deadline = time.monotonic() + seconds
-        while not stop.is_set() and (left := deadline - time.monotonic()) > 0:
-            stop.wait(min(left, self.every))
-            self.renew_when_due()
-
-    def release(self) -> None:
-        try:
-            health.release(self.runner.db, self.runner.names)
-        except Exception as exc:
-            log.warning("could not release the projections' heartbeat: %s", exc)
 
 
 class _Waiting:
