@@ -8,7 +8,7 @@ REKAP_AUDIT_KEY     PEM file of the Ed25519 key that signs tree heads (default v
 REKAP_POOL_SIZE     PostgreSQL connections per process and store (default 4)
 REKAP_DB_CONNECT_TIMEOUT    seconds a new PostgreSQL connection may take (default 3)
 REKAP_DB_POOL_TIMEOUT       seconds a caller waits for a pooled connection (default 3)
-REKAP_DB_STATEMENT_TIMEOUT  seconds a statement may run in an API worker (default 20; 0: none)
+REKAP_DB_STATEMENT_TIMEOUT  seconds a statement may run in an API worker (default 30; 0: none)
 REKAP_PROJECTION_LEASE      seconds a projection runner's heartbeat stays valid (default 15)
 """
 
@@ -111,7 +111,7 @@ class StoreTimeouts:
 
     connect: float = 3.0  # a new connection (libpq rounds up to whole seconds, 2 at least)
     pool: float = 3.0  # a free connection from a pool
-    statement: float = 20.0  # one statement of an API request (0: no limit)
+    statement: float = 30.0  # one statement of an API request, under gunicorn's 60 s (0: none)
 
 
 @dataclass(frozen=True)
@@ -140,7 +140,7 @@ class Settings:
             timeouts=StoreTimeouts(
                 connect=_seconds(env, "REKAP_DB_CONNECT_TIMEOUT", 3.0),
                 pool=_seconds(env, "REKAP_DB_POOL_TIMEOUT", 3.0),
-                statement=_seconds(env, "REKAP_DB_STATEMENT_TIMEOUT", 20.0),
+                statement=_seconds(env, "REKAP_DB_STATEMENT_TIMEOUT", 30.0),
             ),
             projection_lease=_seconds(env, "REKAP_PROJECTION_LEASE", 15.0),
         )

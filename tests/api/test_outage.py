@@ -9,10 +9,12 @@ import urllib.request
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from api.app import create_app
 from service.bootstrap import build_services, init_store
 from service.config import parse_database_url
 from service.db import connect_admin
@@ -119,3 +121,28 @@ def test_requests_recover_by_themselves_after_postgresql_drops_every_connection(
     assert seen <= {200, 503}
     eventually(lambda: call(f"{base}/readyz", timeout=PATIENCE)[0] == 200, what="readiness")
     assert call(f"{base}/api/v1/elections", timeout=PATIENCE)[0] == 200
+
+
+def test_a_request_held_longer_than_the_statement_limit_is_a_503(tmp_path: Path) -> None:
+    settings, schema = make_settings("postgresql", tmp_path)
+    limited = replace(settings, timeouts=replace(settings.timeouts, statement=1.0))
+    init_store(settings)
+    services = build_services(limited.for_requests())  # what an API worker builds
+    try:
+        setup_election(services)
+        services.runner.catch_up()
+        client = create_app(services, {"TESTING": True}).test_client()
+        assert client.get(f"{URL}/regions/91").status_code == 200
+        tables = ", ".join(t for p in services.runner.projections[:1] for t in p.table_names())
+        with connect_admin(settings.database) as locker, locker.transaction():
+            locker.execute(f'SET search_path = "{schema}"')
+            locker.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")  # a stuck writer
+            with ThreadPoolExecutor(1) as pool:  # bounded: a hang fails, it never blocks
+                answer = pool.submit(client.get, f"{URL}/regions/91").result(timeout=PATIENCE)
+        assert answer.status_code == 503 and answer.headers["Retry-After"]
+        assert answer.get_json()["code"] == "store_unavailable"
+        assert client.get(f"{URL}/regions/91").status_code == 200
+    finally:
+        services.close()
+        if schema:
+            drop_schema(schema)
