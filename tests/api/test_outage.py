@@ -134,11 +134,14 @@ def test_a_request_held_longer_than_the_statement_limit_is_a_503(tmp_path: Path)
         client = create_app(services, {"TESTING": True}).test_client()
         assert client.get(f"{URL}/regions/91").status_code == 200
         tables = ", ".join(t for p in services.runner.projections[:1] for t in p.table_names())
-        with connect_admin(settings.database) as locker, locker.transaction():
-            locker.execute(f'SET search_path = "{schema}"')
-            locker.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")  # a stuck writer
-            with ThreadPoolExecutor(1) as pool:  # bounded: a hang fails, it never blocks
+        pool = ThreadPoolExecutor(1)  # bounded: a request that hangs fails the test
+        try:
+            with connect_admin(settings.database) as locker, locker.transaction():
+                locker.execute(f'SET search_path = "{schema}"')
+                locker.execute(f"LOCK TABLE {tables} IN ACCESS EXCLUSIVE MODE")  # stuck writer
                 answer = pool.submit(client.get, f"{URL}/regions/91").result(timeout=PATIENCE)
+        finally:
+            pool.shutdown()  # once the lock is released
         assert answer.status_code == 503 and answer.headers["Retry-After"]
         assert answer.get_json()["code"] == "store_unavailable"
         assert client.get(f"{URL}/regions/91").status_code == 200
