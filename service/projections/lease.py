@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
@@ -26,6 +27,8 @@ import psycopg
 from service.config import DatabaseConfig
 from service.db import connect_admin
 from service.projections.health import this_process
+
+log = logging.getLogger("rekap.projections")
 
 
 class ProjectionsBusy(Exception):
@@ -115,10 +118,15 @@ class Lease:
             self._conn.close()
         self._conn = None
         try:
-            return all([self._lock(name) for name in self._taken])
+            again = all([self._lock(name) for name in self._taken])
         except psycopg.OperationalError:
             self._conn = None
             return True
+        log.warning(
+            "the store dropped the session holding the projections' lease: %s",
+            ("taken again" if again else "another process has it now"),
+        )
+        return again
 
     def release(self) -> None:
         with _registry_lock:
