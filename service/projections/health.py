@@ -211,14 +211,14 @@ def readiness(head: int, positions: dict[str, int], states: dict[str, Health]) -
         lag = max(head - position, 0)
         state = states.get(name, Health(name))
         if state.stuck:
+            at = state.error_position if state.error_position is not None else position + 1
+            event = (
+                f" (aggregate {state.error_aggregate}, topic {state.error_topic})"
+                if state.error_aggregate
+                else ""
+            )
             problems.append(
-                f"projection {name} is stuck at log position {state.error_position}"
-                + (
-                    f" (aggregate {state.error_aggregate}, topic {state.error_topic})"
-                    if state.error_aggregate
-                    else ""
-                )
-                + f": {state.error}"
+                f"projection {name} is stuck at log position {at}{event}: {state.error}"
             )
         elif lag and not state.running:
             last = (

@@ -298,6 +298,9 @@ class ProjectionRunner:
         try:
             failure = find_failure(self)
         except Exception as again:
+            if is_store_outage(again):
+                log.error("projections %s: the store went away (%s)", self.names, brief(again))
+                return True
             failure = Failure(self.names[0], brief(again))
         if failure is None:
             return False
