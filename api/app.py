@@ -18,6 +18,7 @@ from api.http import ProjectionLagging, apply_body_limit, refuse_what_is_not_tex
 from api.metrics import init_metrics
 from domain.errors import DomainError
 from service.bootstrap import Services, build_services
+from service.config import Settings
 
 log = logging.getLogger("rekap.api")
 
@@ -55,7 +56,8 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["rekap"] = services or build_services()
+    # A worker's statements are bounded (REKAP_DB_STATEMENT_TIMEOUT): 503, not a hung request.
+    app.extensions["rekap"] = services or build_services(Settings.from_env().for_requests())
     api = RekapApi(
         app,
         spec_kwargs={

@@ -51,9 +51,16 @@ def build_services(settings: Settings | None = None) -> Services:
     """Everything a process needs; never creates tables (that is `rekap init`)."""
     settings = settings or Settings.from_env()
     app = build_application(settings)
-    db = Database(settings.database, pool_size=settings.pool_size)
+    db = Database(
+        settings.database,
+        pool_size=settings.pool_size,
+        pool_timeout=settings.timeouts.pool,
+        connect_options=settings.connect_options(),
+    )
     ref = Reference(app)
-    runner = ProjectionRunner(app, db, all_projections(settings))
+    runner = ProjectionRunner(
+        app, db, all_projections(settings), lease_seconds=settings.projection_lease
+    )
     evidence = EvidenceStore(settings.evidence_dir)
     plenary = PlenaryContext(app=app, db=db, ref=ref, runner=runner)
     ref.region_name_in_read_model = partial(region_name_in_read_model, plenary)

@@ -14,7 +14,6 @@ from service.application import Rekap
 from service.audit.leaves import raw_leaf_hash, record_of
 from service.db import Database
 from service.eventlog import raw_events_after
-from service.projections.runner import ConcurrentRunnerError
 
 MAX_PAGE = 1000
 BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
@@ -102,9 +101,6 @@ def iter_events(
 
 
 def catch_up_quietly(services: Any, progress: Callable[[int, int], None] | None = None) -> None:
-    """Bring the read models to the head of the log; a running projection process may be
-    applying the same batches meanwhile, which is as good."""
-    try:
-        services.runner.catch_up(progress)
-    except ConcurrentRunnerError:
-        services.runner.wait_for(services.runner.head(), timeout=30)
+    """Bring the read models to the head of the log, or wait (30 s at most) for the
+    projection process to get there."""
+    services.runner.catch_up(progress, timeout=30)
