@@ -6,6 +6,10 @@ REKAP_EVIDENCE_DIR  where evidence files (photos, PDFs) are kept (default var/ev
 REKAP_AUDIT_KEY     PEM file of the Ed25519 key that signs tree heads (default var/audit-key.pem,
                     generated on first use)
 REKAP_POOL_SIZE     PostgreSQL connections per process and store (default 4)
+REKAP_LOG_ORIGIN    the audit log's identity in its checkpoints and the name of its key: a
+                    schema-less URL, one per deployment (default localhost/rekap-dev)
+REKAP_WITNESSES     a file of witness verifier keys, one a line, whose cosignatures the log
+                    accepts and attaches to its checkpoints (default var/witnesses.txt, if any)
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 DEFAULT_DATABASE_URL = "sqlite:///var/rekap.db"
+DEFAULT_LOG_ORIGIN = "localhost/rekap-dev"
 
 
 class ConfigError(Exception):
@@ -102,6 +107,8 @@ class Settings:
     evidence_dir: Path
     audit_key: Path
     pool_size: int = 4
+    log_origin: str = DEFAULT_LOG_ORIGIN
+    witnesses: Path = Path("var/witnesses.txt")
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -111,9 +118,17 @@ class Settings:
             pool_size = int(env.get("REKAP_POOL_SIZE", "4"))
         except ValueError:
             raise ConfigError("REKAP_POOL_SIZE must be a whole number") from None
+        origin = env.get("REKAP_LOG_ORIGIN") or DEFAULT_LOG_ORIGIN
+        if not origin.isprintable() or any(c.isspace() or c == "+" for c in origin):
+            raise ConfigError(
+                f"REKAP_LOG_ORIGIN: {origin!r} must be a schema-less URL without spaces or '+' "
+                "(e.g. rekap.kpu.go.id/pilkada-2024)"
+            )
         return cls(
             database=parse_database_url(env.get("REKAP_DATABASE_URL") or DEFAULT_DATABASE_URL),
             evidence_dir=Path(env.get("REKAP_EVIDENCE_DIR") or "var/evidence"),
             audit_key=Path(env.get("REKAP_AUDIT_KEY") or "var/audit-key.pem"),
             pool_size=pool_size,
+            log_origin=origin,
+            witnesses=Path(env.get("REKAP_WITNESSES") or "var/witnesses.txt"),
         )

@@ -23,6 +23,7 @@ from service.audit.leaves import raw_leaf_hash
 from service.audit.signing import TreeHead, verify_tree_head
 from service.bootstrap import Services, all_projections
 from service.eventlog import raw_events_after
+from service.projections.merkle import HEAD_COLUMNS
 from service.projections.replay import compare_tables, drop_scratch, replay
 
 PAGE = 5000
@@ -125,9 +126,7 @@ def _check_leaves_and_heads(
     merkle_position = services.runner.positions().get("merkle", 0)
     heads = [
         TreeHead(**r)
-        for r in services.db.query(
-            "SELECT size, root, timestamp, signature, key_id FROM audit_tree_head ORDER BY size"
-        )
+        for r in services.db.query(f"SELECT {HEAD_COLUMNS} FROM audit_tree_head ORDER BY size")
     ]
     report.heads = len(heads)
     for head in heads:
