@@ -11,13 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.errors import FieldError, InvalidInput, NotFound
+from service.audit.checkpoint import log_verifier
 from service.audit.leaves import record_of
 from service.audit.merkle import consistency_proof, inclusion_proof, root
+from service.audit.note import Verifier
 from service.audit.signing import TreeHead, TreeHeadSigner, load_or_create_signing_key
 from service.bootstrap import Services
 from service.eventlog import raw_events_at
-from service.audit.checkpoint import log_verifier
-from service.audit.note import Verifier
 from service.projections.merkle import (
     HEAD_COLUMNS,
     HEAD_INTERVAL,
