@@ -90,7 +90,8 @@ def accept_cosigned(audit: AuditLog, body: bytes) -> Note:
         note = parse_note(body)
         checkpoint = Checkpoint.parse(note.text)
     except (NoteError, CheckpointError) as exc:
-        raise InvalidInput(f"not a signed checkpoint: {exc}", [FieldError("body", str(exc))])
+        message = f"not a signed checkpoint: {exc}"
+        raise InvalidInput(message, [FieldError("body", str(exc))]) from exc
     if checkpoint.origin != audit.origin:
         raise InvalidInput(
             f"this log's origin is {audit.origin!r}, not {checkpoint.origin[:100]!r}",
