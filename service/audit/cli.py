@@ -9,6 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from service.audit.tlog_cli import add_policy_options, add_tlog_commands, check_tlog_proof_file
+
 Command = Callable[..., argparse.ArgumentParser]
 
 
@@ -42,8 +44,11 @@ def add_audit_commands(sub: Any, command: Command) -> None:
         "verify a tree head and a proof from their JSON alone",
         audit,
     )
-    p.add_argument("file", type=Path, help="JSON document ('-' for standard input)")
+    p.add_argument(
+        "file", type=Path, help="JSON document or .tlog-proof file ('-' for standard input)"
+    )
     p.add_argument("--public-key", type=Path, help="the trusted key (default: the document's)")
+    add_policy_options(p)
     p = command("publish", cmd_publish, "write a static bundle anyone can verify offline", audit)
     p.add_argument("directory", type=Path)
     p = command(
@@ -51,6 +56,7 @@ def add_audit_commands(sub: Any, command: Command) -> None:
     )
     p.add_argument("directory", type=Path)
     p.add_argument("--public-key", type=Path, help="the trusted key (default: the bundle's)")
+    add_tlog_commands(audit, command)
 
 
 def _read_key(path: Path | None) -> str | None:
@@ -159,9 +165,15 @@ def cmd_proof(args: argparse.Namespace) -> int:
 
 def cmd_check_proof(args: argparse.Namespace) -> int:
     from service.audit.proofcheck import check_document
-    from service.cli import _read_json
+    from service.audit.tlogproof import is_tlog_proof
+    from service.cli import CliError
 
-    result = check_document(_read_json(args.file), _read_key(args.public_key))
+    if str(args.file) != "-" and not args.file.exists():
+        raise CliError(f"no such file: {args.file}")
+    data = sys.stdin.buffer.read() if str(args.file) == "-" else args.file.read_bytes()
+    if is_tlog_proof(data):
+        return check_tlog_proof_file(args, data)
+    result = check_document(json.loads(data), _read_key(args.public_key))
     for message in result.messages:
         print(message)
     print("OK" if result.ok else "FAILED")

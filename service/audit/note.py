@@ -158,7 +158,7 @@ class Verifier:
 
     @classmethod
     def from_vkey(cls, vkey: str) -> Verifier:
-        parts = vkey.strip().split("+")
+        parts = vkey.strip().split("+", 2)
         if len(parts) != 3 or len(parts[1]) != 8:
             raise NoteError("a verifier key is <name>+<8 hex digits>+<base64 key>")
         name, hash_hex, encoded = parts
@@ -251,7 +251,7 @@ class Signer:
         text = skey.strip()
         if not text.startswith(SKEY_PREFIX):
             raise NoteError("a private note key starts with PRIVATE+KEY+")
-        parts = text[len(SKEY_PREFIX) :].split("+")
+        parts = text[len(SKEY_PREFIX) :].split("+", 2)
         if len(parts) != 3:
             raise NoteError("a private note key is PRIVATE+KEY+<name>+<hash>+<base64 key>")
         name, _, encoded = parts

@@ -122,7 +122,7 @@ def check_checkpoint(result: CheckResult, data: bytes, policy: Policy) -> Checkp
         return None
     if not _signed_by(result, note, policy.log, "the log"):
         return None
-    cosigned = [w for w in policy.witnesses if _signed_by(result, note, w, f"witness {w.name}")]
+    cosigned = [w for w in policy.witnesses if _signed_by(result, note, w, "witness")]
     if len(cosigned) >= policy.quorum:
         if policy.witnesses:
             result.passed(
