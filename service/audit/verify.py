@@ -299,7 +299,9 @@ def _check_projections(services: Services, report: VerifyReport) -> None:
     finally:
         if runner is not None:
             drop_scratch(services.db, runner)
-        services.db.execute_script([f"DROP TABLE IF EXISTS {SCRATCH}audit_tree_head"])
+        services.db.execute_script(
+            [f"DROP TABLE IF EXISTS {SCRATCH}{t}" for t in ("audit_tree_head", "audit_cosignature")]
+        )
 
 
 def _changed(

@@ -9,9 +9,12 @@ against the Debian-packaged source. Without Go the tests skip, except in CI, whe
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import shutil
 import subprocess
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -19,6 +22,7 @@ import pytest
 from service.audit.checkpoint import Checkpoint
 from service.audit.cosignatures import checkpoint_note
 from service.audit.log import AuditLog
+from service.audit.mirror import write_mirror
 from service.audit.note import Signer, Verifier, open_note, parse_note
 from service.audit.proofs import event_proof
 from service.bootstrap import Services
@@ -98,6 +102,25 @@ def test_go_opens_the_checkpoint_and_proves_inclusion_and_consistency_through_th
     assert f"equals the root of localhost/rekap-dev at size {head.size}" in out
     assert f"size {head.size} is an extension of size {old.size}" in out
     assert out.count("tlog.CheckRecord proves it") == len(indexes)
+
+
+def test_go_reads_the_static_mirror_from_a_plain_file_server(
+    tlogcheck: Path, services: Services, tmp_path: Path
+) -> None:
+    grow_log(services, 280)
+    audit = AuditLog.of(services)
+    summary = write_mirror(audit, tmp_path / "mirror")
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "mirror"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}"
+        out = _run(tlogcheck, "log", base, audit.verifier().vkey(), "3", str(summary["size"] - 1))
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+    assert f"at size {summary['size']}" in out and out.count("CheckRecord proves it") == 2
 
 
 def test_go_verifies_a_proof_file(tlogcheck: Path, services: Services, tmp_path: Path) -> None:
