@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from typing import Any
@@ -13,14 +14,15 @@ from werkzeug.exceptions import HTTPException
 
 from api import auth, problems
 from api.blueprints import ALL_BLUEPRINTS
-from api.http import ProjectionLagging
+from api.http import ProjectionLagging, apply_body_limit, refuse_what_is_not_text
 from api.metrics import init_metrics
 from domain.errors import DomainError
 from service.bootstrap import Services, build_services
 
 log = logging.getLogger("rekap.api")
 
-MAX_BODY = 64 * 1024 * 1024  # a province's bulk import fits; evidence has its own, lower limit
+MAX_BODY = 1024 * 1024  # one document; bulk imports and files raise it (api/http.py body_limit)
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # echoed in headers and logs: nothing else
 
 
 class RekapApi(Api):
@@ -94,8 +96,11 @@ def _register_error_handlers(app: Flask) -> None:
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def start() -> None:
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
         g.started = time.perf_counter()
+        apply_body_limit()
+        refuse_what_is_not_text()
 
     @app.after_request
     def finish(response: Response) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from service.application import Rekap, build_application
@@ -10,6 +11,7 @@ from service.config import Settings
 from service.db import Database, ensure_schema
 from service.evidence import EvidenceStore
 from service.plenary import PlenaryContext, correction_guard
+from service.plenary.context import region_name_in_read_model
 from service.projections.merkle import MerkleProjection
 from service.projections.plenary import PlenaryProjection
 from service.projections.recap import RecapProjection
@@ -55,6 +57,8 @@ def build_services(settings: Settings | None = None) -> Services:
     ref = Reference(app)
     runner = ProjectionRunner(app, db, all_projections(settings))
     evidence = EvidenceStore(settings.evidence_dir)
+    plenary = PlenaryContext(app=app, db=db, ref=ref, runner=runner)
+    ref.region_name_in_read_model = partial(region_name_in_read_model, plenary)
     return Services(
         settings=settings,
         app=app,
@@ -71,7 +75,7 @@ def build_services(settings: Settings | None = None) -> Services:
         ),
         tokens=TokenStore(db),
         evidence=evidence,
-        plenary=PlenaryContext(app=app, db=db, ref=ref, runner=runner),
+        plenary=plenary,
     )
 
 

@@ -4,6 +4,7 @@ signatures and refusals)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from domain.codes import dotted
+from domain.codes import NATION, dotted
 from domain.contests import Contest
 from service.audit.proofs import proof_path_for_event
 
@@ -31,7 +32,7 @@ def certificate_document(contest: Contest, certificate: dict[str, Any]) -> dict[
     position = certificate.get("position")
     return {
         "form": FORM_NAMES.get(certificate["tier"], "D.HASIL"),
-        "contest_name": contest.name or contest.contest_id,
+        "contest_name": contest.name or contest.kind.title,
         "candidates": [{"number": c.number, "name": c.name} for c in contest.candidates],
         **certificate,
         "proof": proof_path_for_event(position) if isinstance(position, int) else None,
@@ -44,6 +45,39 @@ def qr_svg(text: str) -> Markup:
     return Markup(code.svg_inline(scale=3, title="tlog-proof"))
 
 
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+# Indonesia's three time zones by province code; the nation and the overseas units keep WIB.
+WITA_PROVINCES = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+WIT_PROVINCES = {"81", "82", "91", "92", "93", "94", "95", "96"}
+
+
+def local_time(moment: str | None, region: str = NATION) -> str:
+    """A stored UTC time as its region reads it: "8 Desember 2024 pukul 14.05 WIB"."""
+    if not moment:
+        return "-"
+    province = region[:2]
+    zone, hours = "WIB", 7
+    if province in WITA_PROVINCES:
+        zone, hours = "WITA", 8
+    elif province in WIT_PROVINCES:
+        zone, hours = "WIT", 9
+    at = datetime.fromisoformat(moment).astimezone(timezone(timedelta(hours=hours)))
+    return f"{at.day} {MONTHS[at.month - 1]} {at.year} pukul {at:%H.%M} {zone}"
+
+
 @lru_cache(maxsize=1)
 def _environment() -> Environment:
     env = Environment(
@@ -53,6 +87,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["dotted"] = dotted
+    env.filters["local_time"] = local_time
     env.filters["number"] = lambda n: "-" if n is None else f"{n:,}".replace(",", ".")
     return env
 

@@ -10,11 +10,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from domain.access import SYSTEM
+from domain.access import DUTIES, SYSTEM, Role
 from domain.codes import normalise
 from domain.errors import DomainError
 from service.bootstrap import Services, build_services, init_store
 from service.config import ConfigError, Settings
+from service.json_input import MalformedJson, parse_json
 from service.progress import Progress
 from service.projections import parallel
 
@@ -45,9 +46,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except (CliError, ConfigError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
-    except json.JSONDecodeError as exc:
-        print(f"error: the file is not valid JSON: {exc}", file=sys.stderr)
         return 1
 
 
@@ -125,8 +123,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     token = sub.add_parser("token", help="API tokens").add_subparsers()
     p = command("create", cmd_token_create, "issue a token; prints it, and nothing else", token)
-    p.add_argument("--role", required=True)
-    p.add_argument("--scope", help="region or TPS code the role acts in")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = "roles and their scope:\n" + "\n".join(
+        f"  {role.value:<13} {DUTIES[role]}" for role in Role
+    )
+    p.add_argument("--role", required=True, choices=[r.value for r in Role], metavar="ROLE")
+    p.add_argument("--scope", help="region or TPS code the role acts in (see below)")
     p.add_argument("--contest", help="a saksi's contest")
     p.add_argument("--candidate", type=int, help="a saksi's candidate number")
     p.add_argument("--name", default="", help="who holds it")
@@ -148,12 +150,17 @@ def _result_args(p: argparse.ArgumentParser) -> None:
 
 
 def _read_json(path: Path) -> Any:
+    """A JSON file, read as strictly as a request body (service/json_input.py)."""
     if str(path) == "-":
-        return json.load(sys.stdin)
-    if not path.exists():
+        raw = sys.stdin.buffer.read()
+    elif not path.exists():
         raise CliError(f"no such file: {path}")
-    with path.open(encoding="utf-8") as f:
-        return json.load(f)
+    else:
+        raw = path.read_bytes()
+    try:
+        return parse_json(raw)
+    except MalformedJson as exc:
+        raise CliError(f"{path}: {exc}") from None
 
 
 def _services() -> Services:
@@ -214,13 +221,13 @@ def cmd_election_load(args: argparse.Namespace) -> int:
     try:
         eid = document["election"].get("id")
         create_election(services.app, SYSTEM, eid, document["election"].get("name", ""))
-        for contest in document.get("contests", []):
-            define_contest(services.app, services.ref, SYSTEM, eid, contest)
         tree = {"regions": document.get("regions", []), "tps": document.get("tps", [])}
         with Progress("regions", len(tree["tps"])) as bar:
             summary = load_regions(
                 services.app, services.ref, SYSTEM, eid, [tree], lambda n: bar.update(n)
             )
+        for contest in document.get("contests", []):  # a contest runs over a loaded region
+            define_contest(services.app, services.ref, SYSTEM, eid, contest)
         print(json.dumps({"election": eid, **summary.to_dict()}))
     finally:
         services.close()

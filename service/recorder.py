@@ -69,6 +69,10 @@ class OneTripRecorder(PostgresApplicationRecorder):
         escape, escape_bytea = quoting.escape_literal, quoting.escape_bytea
         rows = []
         for e in events:
+            # libpq's quoting ends a value at a NUL byte, so another topic or id would be
+            # stored without an error: refuse it as a parameterised insert would.
+            if "\x00" in e.topic:
+                raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
             rows.append(
                 f"({escape(str(e.originator_id).encode()).decode()}{self._id_cast}, "
                 f"{int(e.originator_version)}, "

@@ -57,8 +57,8 @@ def setup_election(
     services: Services, contest: dict[str, Any] | None = None, election_id: str = ELECTION
 ) -> None:
     create_election(services.app, SYSTEM, election_id, "Pemilihan Uji 2024")
-    define_contest(services.app, services.ref, SYSTEM, election_id, contest or GUBERNUR)
     load_regions(services.app, services.ref, SYSTEM, election_id, [TREE])
+    define_contest(services.app, services.ref, SYSTEM, election_id, contest or GUBERNUR)
 
 
 def split(total: int, men_share: float = 0.5) -> dict[str, int]:

@@ -34,11 +34,12 @@ HASH = {"description": "SHA-256, 64 lowercase hex characters"}
 
 class AsOfArgs(WaitForArgs):
     as_of = f.String(
+        validate=v.Length(1, 64),
         metadata={
             "description": "answer the document as it stood at this log position or ISO 8601 "
             "time, replayed from the log",
             "example": "2024-11-27T18:00:00+07:00",
-        }
+        },
     )
 
 

@@ -28,7 +28,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.codes import PLENARY_TIERS, Tier, ancestors, is_within, normalise, tier_of
+from domain.codes import (
+    PLENARY_TIERS,
+    Tier,
+    ancestors,
+    is_within,
+    normalise,
+    tier_of,
+    tps_code,
+)
 from domain.contests import Contest
 from domain.election import ContestDefinition, Election, RegionBatch
 from domain.errors import FieldError, InvalidInput
@@ -118,7 +126,7 @@ def _events_shaping(
 def tps_as_of(
     services: Services, election_id: str, contest_id: str, tps: str, position: int
 ) -> dict[str, Any]:
-    tps = normalise(tps)
+    tps = tps_code(tps)
     services.ref.contest(election_id, contest_id)
     raw = _events_under(services, election_id, contest_id, tps, position)
     with scratch_database() as db:

@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from domain.codes import PLENARY_TIERS, Tier, is_within, normalise, tier_of
+from domain.codes import PLENARY_TIERS, Tier, is_within, normalise, tier_of, tps_code
 from domain.errors import InvalidInput, NotFound
 from domain.plenary import Plenary
 from domain.tps_result import TpsResult
@@ -83,7 +83,7 @@ def tps_history(
 ) -> dict[str, Any]:
     """Every event of one TPS result (by its aggregate id), oldest first, after log `after`."""
     check_page(after, limit)
-    code = normalise(tps)
+    code = tps_code(tps)
     contest = services.ref.contest(election_id, contest_id)
     if tier_of(code) is not Tier.TPS or not is_within(code, contest.region):
         raise NotFound(f"TPS {tps} is not part of contest {contest_id}")

@@ -25,8 +25,8 @@ def load_demo(services: Services, progress: Callable[[int, int], None] | None = 
     """Load the demo election, its results and its plenaries; the number of TPS results stored."""
     eid, cid = jakarta.ELECTION["id"], jakarta.CONTEST["id"]
     create_election(services.app, SYSTEM, eid, jakarta.ELECTION["name"])
-    define_contest(services.app, services.ref, SYSTEM, eid, jakarta.CONTEST)
     load_regions(services.app, services.ref, SYSTEM, eid, [jakarta.regions()])
+    define_contest(services.app, services.ref, SYSTEM, eid, jakarta.CONTEST)
     results = list(jakarta.results())
     stored = 0
     by_kab: dict[str, list[jakarta.DemoResult]] = {}

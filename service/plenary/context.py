@@ -81,11 +81,22 @@ def _region_exists(ctx: PlenaryContext, election_id: str, code: str) -> bool:
         return True
     if tier_of(code) is Tier.KECAMATAN:
         return ctx.ref.region_exists(election_id, code)
-    sql = f"SELECT 1 FROM {ctx.prefix}region WHERE election_id = %s AND code = %s"
-    if ctx.db.scalar(sql, (election_id, code)):
-        return True
-    sync_read_models(ctx)
-    return bool(ctx.db.scalar(sql, (election_id, code)))
+    return region_in_read_model(ctx, election_id, code)
+
+
+def region_in_read_model(ctx: PlenaryContext, election_id: str, code: str) -> bool:
+    return region_name_in_read_model(ctx, election_id, code) is not None
+
+
+def region_name_in_read_model(ctx: PlenaryContext, election_id: str, code: str) -> str | None:
+    """The name of `code` in the election's region tree (None: not in it), as the read model
+    has it once it has caught up with the log (provinces and kab/kota have no aggregate)."""
+    sql = f"SELECT name FROM {ctx.prefix}region WHERE election_id = %s AND code = %s"
+    name = ctx.db.scalar(sql, (election_id, code))
+    if name is None:
+        sync_read_models(ctx)
+        name = ctx.db.scalar(sql, (election_id, code))
+    return name
 
 
 def load_plenary(ctx: PlenaryContext, t: Target) -> Plenary:

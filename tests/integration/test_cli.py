@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.access import Role
 from service.cli import main
 from service.config import Settings
 from tests.factories import CONTEST, DPT, ELECTION, GUBERNUR, TPS, TREE, pilkada_form, submission
@@ -70,6 +71,10 @@ def test_bad_input_is_a_clear_error_and_a_non_zero_exit(rekap, tmp_path: Path) -
     (tmp_path / "broken.json").write_text("{not json")
     code, _, err = rekap("election", "load", str(tmp_path / "broken.json"))
     assert code == 1 and "not valid JSON" in err
+    (tmp_path / "twice.json").write_text('{"election": {"id": "a", "id": "b", "name": "x\\u0000"}}')
+    code, _, err = rekap("election", "load", str(tmp_path / "twice.json"))
+    assert code == 1 and "election.id: appears twice" in err
+    assert "election.name: holds a control character (U+0000)" in err
     election = write(
         tmp_path / "e.json",
         {"election": {"id": ELECTION, "name": "U"}, "contests": [GUBERNUR], **TREE},
@@ -113,3 +118,17 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture) -> None:
             main(argv)
         assert done.value.code == 0
     assert "usage: rekap" in capsys.readouterr().out
+
+
+def test_token_create_help_lists_every_role_with_its_scope(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["token", "create", "--help"])
+    out = capsys.readouterr().out
+    for role in Role:
+        assert f"\n  {role.value} " in out
+    assert "--scope KECAMATAN" in out
+    with pytest.raises(SystemExit) as refused:
+        main(["token", "create", "--role", "kepala"])
+    assert refused.value.code == 2 and "invalid choice: 'kepala'" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.audit.log import AuditLog
 from service.audit.verify import verify
 from service.bootstrap import Services
 from service.eventlog import events_table, position_column
@@ -25,8 +26,6 @@ def _store_with_results(services: Services) -> list[int]:
         body = submission(pilkada_form(DPT[tps], {"1": 50 + i, "2": 60, "3": 70}))
         positions.append(submit(services.results, kpps(tps), ELECTION, CONTEST, tps, body).position)
     services.runner.catch_up()
-    from service.audit.log import AuditLog
-
     AuditLog.of(services).publish()
     return positions
 
@@ -54,7 +53,7 @@ def test_an_untouched_store_verifies(services: Services) -> None:
     report = verify(services)
     assert report.ok, [d.describe() for d in report.differences]
     assert report.events == report.leaves == services.runner.head()
-    assert report.heads == 1
+    assert report.heads == len(AuditLog.of(services).heads()) >= 1
 
 
 def test_verify_names_a_changed_event_a_deleted_one_two_swapped_and_an_edited_row(
@@ -97,5 +96,6 @@ def test_a_forged_tree_head_signature_is_reported(services: Services) -> None:
     with services.db.transaction() as tx:
         tx.execute("UPDATE audit_tree_head SET signature = %s", ("A" * 86 + "==",))
     report = verify(services, projections=False)
-    assert [d.kind for d in report.differences] == ["tree_head"]
+    heads = len(AuditLog.of(services).heads())
+    assert [d.kind for d in report.differences] == ["tree_head"] * heads
     assert "signature" in report.differences[0].expected
