@@ -24,8 +24,10 @@ from service.tokens import TokenStore
 
 def all_projections(settings: Settings | None = None) -> list[Any]:
     """Every read model; with `settings`, the audit tree also signs tree heads."""
-    key = settings.audit_key if settings is not None else None
-    return [RecapProjection(), PlenaryProjection(), MerkleProjection(key_path=key)]
+    if settings is None:
+        return [RecapProjection(), PlenaryProjection(), MerkleProjection()]
+    merkle = MerkleProjection(key_path=settings.audit_key, origin=settings.log_origin)
+    return [RecapProjection(), PlenaryProjection(), merkle]
 
 
 @dataclass

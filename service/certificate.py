@@ -9,10 +9,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from domain.codes import NATION, dotted
 from domain.contests import Contest
+from service.audit.proofs import proof_path_for_event
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORM_NAMES = {
@@ -24,13 +27,22 @@ FORM_NAMES = {
 
 
 def certificate_document(contest: Contest, certificate: dict[str, Any]) -> dict[str, Any]:
-    """The certificate as stored at certification, with the names a reader needs."""
+    """The certificate as stored at certification, with the names a reader needs and the path
+    of the proof file (c2sp.org/tlog-proof) of its certification event in the audit log."""
+    position = certificate.get("position")
     return {
         "form": FORM_NAMES.get(certificate["tier"], "D.HASIL"),
         "contest_name": contest.name or contest.kind.title,
         "candidates": [{"number": c.number, "name": c.name} for c in contest.candidates],
         **certificate,
+        "proof": proof_path_for_event(position) if isinstance(position, int) else None,
     }
+
+
+def qr_svg(text: str) -> Markup:
+    """A QR code of ``text`` as inline SVG, for the printed page (segno: pure Python, no I/O)."""
+    code = segno.make_qr(text, error="m")
+    return Markup(code.svg_inline(scale=3, title="tlog-proof"))
 
 
 MONTHS = (
@@ -80,5 +92,11 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(document: dict[str, Any]) -> str:
-    return _environment().get_template("d_hasil.html").render(c=document)
+def render_html(document: dict[str, Any], base_url: str = "") -> str:
+    """The printable page; with the site's ``base_url`` it carries a QR code of the proof URL."""
+    proof_url = f"{base_url.rstrip('/')}{document['proof']}" if document.get("proof") else None
+    return (
+        _environment()
+        .get_template("d_hasil.html")
+        .render(c=document, proof_url=proof_url, proof_qr=qr_svg(proof_url) if proof_url else None)
+    )

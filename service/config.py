@@ -10,6 +10,10 @@ REKAP_DB_CONNECT_TIMEOUT    seconds a new PostgreSQL connection may take (defaul
 REKAP_DB_POOL_TIMEOUT       seconds a caller waits for a pooled connection (default 3)
 REKAP_DB_STATEMENT_TIMEOUT  seconds a statement may run in an API worker (default 30; 0: none)
 REKAP_PROJECTION_LEASE      seconds a projection runner's heartbeat stays valid (default 15)
+REKAP_LOG_ORIGIN    the audit log's identity in its checkpoints and the name of its key: a
+                    schema-less URL, one per deployment (default localhost/rekap-dev)
+REKAP_WITNESSES     a file of witness verifier keys, one a line, whose cosignatures the log
+                    accepts and attaches to its checkpoints (default var/witnesses.txt, if any)
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 DEFAULT_DATABASE_URL = "sqlite:///var/rekap.db"
+DEFAULT_LOG_ORIGIN = "localhost/rekap-dev"
 
 
 class ConfigError(Exception):
@@ -123,6 +128,8 @@ class Settings:
     timeouts: StoreTimeouts = StoreTimeouts()
     projection_lease: float = 15.0
     limit_statements: bool = False  # only the API's requests run under timeouts.statement
+    log_origin: str = DEFAULT_LOG_ORIGIN
+    witnesses: Path = Path("var/witnesses.txt")
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -132,6 +139,12 @@ class Settings:
             pool_size = int(env.get("REKAP_POOL_SIZE", "4"))
         except ValueError:
             raise ConfigError("REKAP_POOL_SIZE must be a whole number") from None
+        origin = env.get("REKAP_LOG_ORIGIN") or DEFAULT_LOG_ORIGIN
+        if not origin.isprintable() or any(c.isspace() or c == "+" for c in origin):
+            raise ConfigError(
+                f"REKAP_LOG_ORIGIN: {origin!r} must be a schema-less URL without spaces or '+' "
+                "(e.g. rekap.kpu.go.id/pilkada-2024)"
+            )
         return cls(
             database=parse_database_url(env.get("REKAP_DATABASE_URL") or DEFAULT_DATABASE_URL),
             evidence_dir=Path(env.get("REKAP_EVIDENCE_DIR") or "var/evidence"),
@@ -143,6 +156,8 @@ class Settings:
                 statement=_seconds(env, "REKAP_DB_STATEMENT_TIMEOUT", 30.0),
             ),
             projection_lease=_seconds(env, "REKAP_PROJECTION_LEASE", 15.0),
+            log_origin=origin,
+            witnesses=Path(env.get("REKAP_WITNESSES") or "var/witnesses.txt"),
         )
 
     def for_requests(self) -> Settings:

@@ -104,6 +104,12 @@ class TreeHeadSchema(Strict):
     timestamp = f.String(required=True, metadata={"example": "2024-11-27T18:00:00Z"})
     signature = f.String(required=True, metadata={"description": "base64 Ed25519 signature"})
     key_id = f.String(required=True)
+    origin = f.String(
+        metadata={
+            "description": "the log's origin: the signature is over the checkpoint text "
+            "(absent on heads signed before checkpoints, over rekap-tree-head-v1)"
+        }
+    )
 
 
 class PublicKeySchema(Strict):
@@ -111,6 +117,11 @@ class PublicKeySchema(Strict):
     algorithm = f.String(required=True)
     public_key = f.String(required=True, metadata={"description": "base64 of the raw 32 bytes"})
     pem = f.String(required=True)
+    origin = f.String(required=True, metadata={"description": "the checkpoints' origin line"})
+    vkey = f.String(
+        required=True,
+        metadata={"description": "the note verifier key of the checkpoints (c2sp signed-note)"},
+    )
 
 
 class InclusionArgs(Strict):

@@ -322,7 +322,7 @@ def certificate(
         format is None
         and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
     ):
-        return Response(render_html(document), mimetype="text/html")
+        return Response(render_html(document, request.url_root), mimetype="text/html")
     return public_read(document)
 
 

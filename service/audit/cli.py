@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from service.audit.signing import TreeHead
 
+from service.audit.tlog_cli import add_policy_options, add_tlog_commands, check_tlog_proof_file
+
 Command = Callable[..., argparse.ArgumentParser]
 log = logging.getLogger("rekap.audit")
 KEY_FILE = (
@@ -100,13 +102,16 @@ def add_audit_commands(sub: Any, command: Command) -> None:
         "verify a tree head and a proof from their JSON alone",
         audit,
     )
-    p.add_argument("file", type=Path, help="JSON document ('-' for standard input)")
+    p.add_argument(
+        "file", type=Path, help="JSON document or .tlog-proof file ('-' for standard input)"
+    )
     p.add_argument(
         "--public-key",
         type=Path,
         metavar="FILE",
         help=f"the trusted key (default: the document's); {KEY_FILE}",
     )
+    add_policy_options(p)
     p = command("publish", cmd_publish, "write a static bundle anyone can verify offline", audit)
     p.add_argument("directory", type=Path)
     p = command(
@@ -119,6 +124,7 @@ def add_audit_commands(sub: Any, command: Command) -> None:
         metavar="FILE",
         help=f"the trusted key (default: the bundle's); {KEY_FILE}",
     )
+    add_tlog_commands(audit, command)
 
 
 def _read_key(path: Path | None) -> str | None:
@@ -255,12 +261,19 @@ def cmd_proof(args: argparse.Namespace) -> int:
 
 def cmd_check_proof(args: argparse.Namespace) -> int:
     from service.audit.proofcheck import check_document
-    from service.cli import CliError, _read_json
+    from service.audit.tlogproof import is_tlog_proof
+    from service.cli import CliError
+    from service.json_input import MalformedJson, parse_json
 
+    if str(args.file) != "-" and not args.file.exists():
+        raise CliError(f"no such file: {args.file}")
+    data = sys.stdin.buffer.read() if str(args.file) == "-" else args.file.read_bytes()
+    if is_tlog_proof(data):
+        return check_tlog_proof_file(args, data)
     try:
-        document = _read_json(args.file)
-    except (ValueError, RecursionError) as exc:  # not JSON, or nested past any proof's depth
-        raise CliError(f"{args.file} is not a proof document (JSON): {exc}") from None
+        document = parse_json(data)
+    except MalformedJson as exc:
+        raise CliError(f"{args.file} is not a proof document: {exc}") from None
     result = check_document(document, _read_key(args.public_key))
     for message in result.messages:
         print(message)

@@ -137,7 +137,9 @@ def check_projections(services: Services, report: VerifyReport, phases: Phases) 
             _compare(services, report, tables, leaf_columns, rollups, bar.update)
     finally:
         drop_scratch(services.db, runner)
-        services.db.execute_script([f"DROP TABLE IF EXISTS {SCRATCH}audit_tree_head"])
+        services.db.execute_script(
+            [f"DROP TABLE IF EXISTS {SCRATCH}{t}" for t in ("audit_tree_head", "audit_cosignature")]
+        )
 
 
 def _failed(report: VerifyReport, failure: Failure, consequence: str) -> None:

@@ -38,6 +38,7 @@ from service.audit.replaycheck import check_projections
 from service.audit.signing import TreeHead, load_public_key
 from service.bootstrap import Services
 from service.eventlog import raw_events_after
+from service.projections.merkle import HEAD_COLUMNS
 
 PAGE = 5000
 
@@ -102,9 +103,7 @@ def _describe_event(raw: dict[str, Any]) -> str:
 def _store_heads(services: Services) -> list[TreeHead]:
     return [
         TreeHead(**r)
-        for r in services.db.query(
-            "SELECT size, root, timestamp, signature, key_id FROM audit_tree_head ORDER BY size"
-        )
+        for r in services.db.query(f"SELECT {HEAD_COLUMNS} FROM audit_tree_head ORDER BY size")
     ]
 
 

@@ -91,6 +91,9 @@ class ProjectionRunner:
         self.db.execute_script(statements)
         with self.db.transaction() as tx:
             for projection in self.projections:
+                upgrade = getattr(projection, "upgrade", None)  # tables of an older rekap
+                if upgrade is not None:
+                    upgrade(tx)
                 tx.execute(
                     f"INSERT INTO {self.positions_table} (name, position) VALUES (%s, 0) "
                     "ON CONFLICT (name) DO NOTHING",
