@@ -29,7 +29,7 @@ from typing import Any
 from domain.ties import Spread, Tie, break_tie, spread_criteria
 
 DPR_THRESHOLD_PERCENT = 4.0  # UU 7/2017 art. 414(1)
-DPD_SEATS = 4  # UU 7/2017 art. 423(1): four members per province (art. 196)
+DPD_SEATS = 4  # UU 7/2017 art. 423(1): the four with the most votes per province
 
 RULE_SEAT_TIE = (
     "equal quotients for the last seats (UU 7/2017 art. 415, 420 give no rule): the wider spread "
