@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -15,11 +16,15 @@ from api import auth, problems
 from api.blueprints import ALL_BLUEPRINTS
 from api.http import ProjectionLagging
 from api.metrics import init_metrics
+from api.site import docs_assets, site
+from api.site.docs import ASSETS_URL
+from api.site.respond import install_security_headers
 from domain.errors import DomainError
 from service.bootstrap import Services, build_services
 
 log = logging.getLogger("rekap.api")
 
+TEMPLATES = Path(__file__).parent / "site" / "templates"
 MAX_BODY = 64 * 1024 * 1024  # a province's bulk import fits; evidence has its own, lower limit
 
 
@@ -39,7 +44,8 @@ class RekapApi(Api):
 
 
 def create_app(services: Services | None = None, config: dict[str, Any] | None = None) -> Flask:
-    app = Flask("rekap")
+    # The site's templates; swagger_ui.html there replaces flask-smorest's (no inline script).
+    app = Flask("rekap", template_folder=str(TEMPLATES))
     app.config.update(
         API_TITLE="rekap",
         API_VERSION="v1",
@@ -47,7 +53,7 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=ASSETS_URL,  # served from the package: no page needs the internet
         MAX_CONTENT_LENGTH=MAX_BODY,
         JSON_SORT_KEYS=False,
     )
@@ -66,10 +72,14 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
     )
     for blueprint in ALL_BLUEPRINTS:
         api.register_blueprint(blueprint)
+    # The public site and the docs' assets are not part of the API's OpenAPI document.
+    app.register_blueprint(site)
+    app.register_blueprint(docs_assets)
+    install_security_headers(app)
     _register_error_handlers(app)
     _register_request_hooks(app)
     init_metrics(app)
-    auth.check_access_rules(app, public_prefixes=("api-docs.",))
+    auth.check_access_rules(app, public_prefixes=("api-docs.", "site.static"))
     return app
 
 
