@@ -27,7 +27,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "skip": ("Langsung ke isi", "Skip to content"),
     "language.switch": ("English", "Bahasa Indonesia"),
     "language.switch.label": ("Ganti bahasa ke English", "Switch the language to Indonesian"),
-    "search.label": ("Cari wilayah atau TPS (kode atau nama)", "Find a region or TPS (code or name)"),
+    "search.label": (
+        "Cari wilayah atau TPS (kode atau nama)",
+        "Find a region or TPS (code or name)",
+    ),
     "search.placeholder": ("mis. 31.71.02 atau Gambir", "e.g. 31.71.02 or Gambir"),
     "search.button": ("Cari", "Search"),
     "search.title": ("Pencarian", "Search"),
@@ -197,7 +200,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "tps.none": ("TPS ini belum mengirim hasil.", "This TPS has not sent its result yet."),
     "photos": ("Foto C.Hasil", "C.Hasil photos"),
     "photos.none": ("Belum ada foto C.Hasil untuk TPS ini.", "No C.Hasil photo for this TPS yet."),
-    "photo.alt": ("Foto C.Hasil TPS {tps}, halaman {page}", "C.Hasil photo of TPS {tps}, page {page}"),
+    "photo.alt": (
+        "Foto C.Hasil TPS {tps}, halaman {page}",
+        "C.Hasil photo of TPS {tps}, page {page}",
+    ),
     "photo.page": ("Halaman {page}", "Page {page}"),
     "photo.pdf": ("Berkas PDF halaman {page}", "PDF file, page {page}"),
     "form": ("Isian formulir C.Hasil", "The C.Hasil form"),

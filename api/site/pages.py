@@ -7,6 +7,7 @@ a language: the templates do, with the page's Locale.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -257,10 +258,8 @@ def _photos(services: Services, evidence: list[dict[str, Any]]) -> list[dict[str
             continue
         seen.add(digest)
         media_type = None
-        try:
+        with suppress(NotFound):  # named in the log, but not in this server's evidence directory
             media_type = services.evidence.open(digest)[1]
-        except NotFound:
-            pass  # named in the log, but not in this server's evidence directory
         photos.append({**page, "is_image": bool(media_type and media_type.startswith("image/"))})
     return photos
 

@@ -28,9 +28,7 @@ from api.site.respond import PAST_MAX_AGE, html_page
 from domain.codes import NATION, Tier, dotted, is_within, normalise, tier_of
 from domain.errors import DomainError, InvalidInput, NotFound
 
-blp = Blueprint(
-    "site", __name__, static_folder="static", static_url_path="/site-static"
-)
+blp = Blueprint("site", __name__, static_folder="static", static_url_path="/site-static")
 
 MAX_QUERY = 100
 MAX_AS_OF = 64
