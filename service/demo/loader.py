@@ -10,8 +10,8 @@ from typing import Any
 from domain.access import SYSTEM, Actor, Role
 from domain.election import Election
 from domain.tps_result import TpsResult
-from service.bootstrap import Services
 from service import wilayah
+from service.bootstrap import Services
 from service.demo import jakarta
 from service.demo.plenaries import hold_plenaries
 from service.demo.sheets import c_hasil_sheet

@@ -79,12 +79,7 @@ _ROWS = {
     "%": "11000 11001 00010 00100 01000 10011 00011",
 }
 GLYPHS: dict[str, list[tuple[int, int]]] = {
-    ch: [
-        (x, y)
-        for y, row in enumerate(rows.split())
-        for x, dot in enumerate(row)
-        if dot == "1"
-    ]
+    ch: [(x, y) for y, row in enumerate(rows.split()) for x, dot in enumerate(row) if dot == "1"]
     for ch, rows in _ROWS.items()
 }
 
