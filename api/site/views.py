@@ -98,6 +98,8 @@ def contest(eid: str, cid: str) -> Response:
 @blp.route(f"{CONTEST}/wilayah/<code>")
 @public
 def region(eid: str, cid: str, code: str) -> Response:
+    if normalise(code) != code:
+        return _canonical(eid, cid, code)
     as_of = _as_of()
     page = pages.region_page(services(), eid, cid, code, as_of)
     return _page("site/region.html", past=as_of is not None, **page)
@@ -116,6 +118,8 @@ def region_history(eid: str, cid: str, code: str) -> Response:
 @blp.route(f"{CONTEST}/tps/<code>")
 @public
 def tps(eid: str, cid: str, code: str) -> Response:
+    if normalise(code) != code:
+        return _canonical(eid, cid, code)
     as_of = _as_of()
     page = pages.tps_page(services(), eid, cid, code, as_of)
     return _page("site/tps.html", past=as_of is not None, **page)
@@ -152,6 +156,12 @@ def search() -> Response:
                     if is_within(r["code"], contest["region"]):
                         found.append({**r, "election": election, "contest": contest})
     return _page("site/search.html", text=text, code=None, contests=[], found=found)
+
+
+def _canonical(eid: str, cid: str, code: str) -> Response:
+    """A dotted code's page lives at its undotted URL: one URL to cite per page."""
+    values = {**(request.view_args or {}), "code": normalise(code), **request.args}
+    return redirect(url_for(request.endpoint or "site.region", **values), 301)
 
 
 def _as_code(text: str) -> str | None:
