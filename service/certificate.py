@@ -45,5 +45,11 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(document: dict[str, Any]) -> str:
-    return _environment().get_template("d_hasil.html").render(c=document)
+def render_html(document: dict[str, Any], stylesheet: str, icon: str) -> str:
+    """The printable page; its style and icon are files (`stylesheet`, `icon` are their URLs):
+    the pages' Content-Security-Policy allows no inline style."""
+    return (
+        _environment()
+        .get_template("d_hasil.html")
+        .render(c=document, stylesheet=stylesheet, icon=icon)
+    )

@@ -26,7 +26,6 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "skip": ("Langsung ke isi", "Skip to content"),
     "language.switch": ("English", "Bahasa Indonesia"),
-    "language.switch.label": ("Ganti bahasa ke English", "Switch the language to Indonesian"),
     "search.label": (
         "Cari wilayah atau TPS (kode atau nama)",
         "Find a region or TPS (code or name)",

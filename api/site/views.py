@@ -81,6 +81,13 @@ def index() -> Response:
     return _page("site/index.html", elections=elections)
 
 
+@blp.route("/favicon.ico")
+@public
+def favicon() -> Response:
+    """Browsers ask for it on pages that name no icon (a JSON document, say)."""
+    return redirect(url_for("site.static", filename="favicon.svg"), 301)
+
+
 @blp.route("/pemilu/<eid>")
 @public
 def election(eid: str) -> Response:
