@@ -11,7 +11,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from domain.codes import NATION, PLENARY_TIERS, Tier, chain_up_to, is_within, normalise, tier_of
+from domain.codes import NATION, Tier, chain_up_to, is_within, normalise, tier_of
 from domain.errors import NotFound
 from domain.form import flatten, layout_for
 from domain.plenary import Plenary
@@ -47,12 +47,12 @@ def ballot_of(contest: dict[str, Any]) -> list[Ballot]:
 
 
 def contest_document(services: Services, election_id: str, contest_id: str) -> dict[str, Any]:
-    """The election and one of its contests, as the API's election document holds them."""
-    election = services.queries.election(election_id)
-    for contest in election["contests"]:
-        if contest["id"] == contest_id:
-            return {"election": election, "contest": contest}
-    raise NotFound(f"no contest '{contest_id}' in election '{election_id}'")
+    """The election's id and name, and the contest as its document (read once per process: a
+    contest never changes once defined)."""
+    contest = services.queries.contest(election_id, contest_id)
+    names = {e["id"]: e["name"] for e in services.queries.elections()}
+    election = {"id": election_id, "name": names.get(election_id, election_id)}
+    return {"election": election, "contest": contest.to_dict()}
 
 
 def crumbs(services: Services, election_id: str, top: str, code: str) -> list[Crumb]:
@@ -85,7 +85,7 @@ def region_page(
     found = contest_document(services, election_id, contest_id)
     contest = services.queries.contest(election_id, contest_id)
     position = position_of(services, as_of)
-    plenary_tier = tier_of(code) in PLENARY_TIERS and tier_of(code) in contest.plenary_tiers
+    plenary_tier = tier_of(code) in contest.plenary_tiers
     if position is None:
         document = services.queries.region(election_id, contest_id, code)
         plenary = services.queries.plenaries.plenary(contest, code) if plenary_tier else None
