@@ -79,7 +79,7 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
     _register_error_handlers(app)
     _register_request_hooks(app)
     init_metrics(app)
-    auth.check_access_rules(app, public_prefixes=("api-docs.", "site.static"))
+    auth.check_access_rules(app, public_prefixes=("api-docs.",))
     return app
 
 

@@ -15,9 +15,10 @@ position or an ISO 8601 time); links keep both, so a drill-down stays in the pas
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, send_from_directory, url_for
 from werkzeug.wrappers import Response
 
 from api.auth import public
@@ -28,7 +29,8 @@ from api.site.respond import PAST_MAX_AGE, html_page
 from domain.codes import NATION, Tier, dotted, is_within, normalise, tier_of
 from domain.errors import DomainError, InvalidInput, NotFound
 
-blp = Blueprint("site", __name__, static_folder="static", static_url_path="/site-static")
+blp = Blueprint("site", __name__)
+STATIC = Path(__file__).parent / "static"
 
 MAX_QUERY = 100
 MAX_AS_OF = 64
@@ -79,6 +81,13 @@ def index() -> Response:
     s = services()
     elections = [s.queries.election(e["id"]) for e in s.queries.elections()]
     return _page("site/index.html", elections=elections)
+
+
+@blp.route("/site-static/<path:filename>")
+@public
+def static(filename: str) -> Response:
+    """The site's own style sheets, scripts and icon (no page loads anything from elsewhere)."""
+    return send_from_directory(STATIC, filename, max_age=3600)
 
 
 @blp.route("/favicon.ico")
