@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -16,12 +17,16 @@ from api import auth, problems
 from api.blueprints import ALL_BLUEPRINTS
 from api.http import ProjectionLagging, apply_body_limit, refuse_what_is_not_text
 from api.metrics import init_metrics
+from api.site import docs_assets, site
+from api.site.docs import ASSETS_URL
+from api.site.respond import install_security_headers
 from domain.errors import DomainError
 from service.bootstrap import Services, build_services
 from service.config import Settings
 
 log = logging.getLogger("rekap.api")
 
+TEMPLATES = Path(__file__).parent / "site" / "templates"
 MAX_BODY = 1024 * 1024  # one document; bulk imports and files raise it (api/http.py body_limit)
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # echoed in headers and logs: nothing else
 
@@ -42,7 +47,8 @@ class RekapApi(Api):
 
 
 def create_app(services: Services | None = None, config: dict[str, Any] | None = None) -> Flask:
-    app = Flask("rekap")
+    # The site's templates; swagger_ui.html there replaces flask-smorest's (no inline script).
+    app = Flask("rekap", template_folder=str(TEMPLATES))
     app.config.update(
         API_TITLE="rekap",
         API_VERSION="v1",
@@ -50,7 +56,7 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=ASSETS_URL,  # served from the package: no page needs the internet
         MAX_CONTENT_LENGTH=MAX_BODY,
         JSON_SORT_KEYS=False,
     )
@@ -70,6 +76,10 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
     )
     for blueprint in ALL_BLUEPRINTS:
         api.register_blueprint(blueprint)
+    # The public site and the docs' assets are not part of the API's OpenAPI document.
+    app.register_blueprint(site)
+    app.register_blueprint(docs_assets)
+    install_security_headers(app)
     _register_error_handlers(app)
     _register_request_hooks(app)
     init_metrics(app)

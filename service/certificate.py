@@ -92,11 +92,19 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(document: dict[str, Any], base_url: str = "") -> str:
-    """The printable page; with the site's ``base_url`` it carries a QR code of the proof URL."""
+def render_html(document: dict[str, Any], base_url: str, stylesheet: str, icon: str) -> str:
+    """The printable page: with the site's `base_url` it carries a QR code of the proof URL;
+    its style and icon are files (`stylesheet`, `icon` are their URLs), as the pages'
+    Content-Security-Policy allows no inline style."""
     proof_url = f"{base_url.rstrip('/')}{document['proof']}" if document.get("proof") else None
     return (
         _environment()
         .get_template("d_hasil.html")
-        .render(c=document, proof_url=proof_url, proof_qr=qr_svg(proof_url) if proof_url else None)
+        .render(
+            c=document,
+            proof_url=proof_url,
+            proof_qr=qr_svg(proof_url) if proof_url else None,
+            stylesheet=stylesheet,
+            icon=icon,
+        )
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, request
+from flask import Response, request, url_for
 from marshmallow import fields as f
 from marshmallow import validate as v
 
@@ -322,7 +322,13 @@ def certificate(
         format is None
         and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
     ):
-        return Response(render_html(document, request.url_root), mimetype="text/html")
+        page = render_html(
+            document,
+            request.url_root,
+            stylesheet=url_for("site.static", filename="d_hasil.css"),
+            icon=url_for("site.static", filename="favicon.svg"),
+        )
+        return Response(page, mimetype="text/html")
     return public_read(document)
 
 

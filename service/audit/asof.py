@@ -105,6 +105,24 @@ def region_as_of(
         return RecapQueries(db).region(election_id, contest_id, code)
 
 
+def region_and_plenary_as_of(
+    services: Services, election_id: str, contest_id: str, code: str, position: int
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A region's recap and (at a tier that holds one) its plenary, from a single replay: the
+    public site shows both on one page."""
+    code = normalise(code)
+    contest = services.ref.contest(election_id, contest_id)
+    raw = _events_shaping(services, contest, code, position)
+    with scratch_database() as db:
+        _replay(services, db, raw, election_id, contest_id, position)
+        queries = RecapQueries(db)
+        region = queries.region(election_id, contest_id, code)
+        plenary = None
+        if tier_of(code) in contest.plenary_tiers:
+            plenary = queries.plenaries.plenary(contest, code)
+        return region, plenary
+
+
 def _events_shaping(
     services: Services, contest: Contest, code: str, position: int
 ) -> list[dict[str, Any]]:

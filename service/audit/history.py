@@ -23,7 +23,7 @@ from domain.codes import PLENARY_TIERS, Tier, is_within, normalise, tier_of, tps
 from domain.errors import InvalidInput, NotFound
 from domain.plenary import Plenary
 from domain.tps_result import TpsResult
-from service.audit.events import check_page, decode, describe, leaf_indexes
+from service.audit.events import check_page, decode, describe, leaf_indexes_at
 from service.bootstrap import Services
 from service.eventlog import raw_events_of, raw_events_with_topics
 
@@ -62,7 +62,7 @@ def region_history(
         results = raw_events_of(services.db, ids, after, limit + 1)
     merged = sorted(plenaries + results, key=lambda r: r["position"])
     page, more = merged[:limit], len(merged) > limit
-    indexes = leaf_indexes(services.db, page[0]["position"], page[-1]["position"]) if page else {}
+    indexes = leaf_indexes_at(services.db, [r["position"] for r in page])
     return {
         "election": election_id,
         "contest": contest_id,
@@ -117,7 +117,7 @@ def _aggregate_page(
     """One page of one aggregate's events after log position `after`, described for auditors."""
     raw = raw_events_of(services.db, [aggregate_id], after, limit + 1)
     page = raw[:limit]
-    indexes = leaf_indexes(services.db, page[0]["position"], page[-1]["position"]) if page else {}
+    indexes = leaf_indexes_at(services.db, [r["position"] for r in page])
     return {
         "events": [describe(services.app, r, indexes.get(r["position"])) for r in page],
         "next_after": page[-1]["position"] if len(raw) > limit else None,
