@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -17,6 +17,7 @@ from service.store.db import Database, ensure_schema
 from service.store.evidence import EvidenceStore
 from service.store.reference import Reference
 from service.store.tokens import TokenStore
+from service.usecases.elections import SetupContext
 from service.usecases.plenary import PlenaryContext, correction_guard
 from service.usecases.plenary.context import region_name_in_read_model
 from service.usecases.results import ResultsContext
@@ -39,8 +40,8 @@ class Services:
     results: ResultsContext
     tokens: TokenStore
     evidence: EvidenceStore
+    setup: SetupContext
     plenary: PlenaryContext
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
         self.db.close()
@@ -80,6 +81,7 @@ def build_services(settings: Settings | None = None) -> Services:
         ),
         tokens=TokenStore(db),
         evidence=evidence,
+        setup=SetupContext(app=app, ref=ref),
         plenary=plenary,
     )
 

@@ -7,6 +7,7 @@ import threading
 import pytest
 
 from service.bootstrap import Services
+from service.input import results as given_results
 from service.read.projections import parallel
 from service.read.projections.runner import ProjectionRunner
 from service.usecases.results import submit
@@ -31,8 +32,9 @@ def ready(services: Services) -> Services:
             kpps(tps),
             ELECTION,
             CONTEST,
-            tps,
-            submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30})),
+            given_results.submission(
+                tps, submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30}))
+            ),
         )
     return services
 

@@ -15,6 +15,7 @@ from service.audit.log import AuditLog
 from service.audit.signing import TreeHeadSigner
 from service.audit.verify import verify
 from service.bootstrap import Services
+from service.input import results as given_results
 from service.store.eventlog import events_table, position_column
 from service.store.transcoder import EventTranscoder
 from service.usecases.results import submit
@@ -37,7 +38,11 @@ def _store_with_results(services: Services, head_after_setup: bool = False) -> l
     positions = []
     for i, tps in enumerate(TPS):
         body = submission(pilkada_form(DPT[tps], {"1": 50 + i, "2": 60, "3": 70}))
-        positions.append(submit(services.results, kpps(tps), ELECTION, CONTEST, tps, body).position)
+        positions.append(
+            submit(
+                services.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, body)
+            ).position
+        )
     services.runner.catch_up()
     AuditLog.of(services).publish()
     return positions

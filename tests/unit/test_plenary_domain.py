@@ -6,7 +6,7 @@ import pytest
 
 from domain.certification import CertificationFacts, blocking_reasons
 from domain.codes import Tier
-from domain.contests import parse_contest
+from domain.contests import Contest
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.plenary import (
     Plenary,
@@ -20,8 +20,8 @@ from tests.factories import GUBERNUR
 
 PPK = {"id": "ppk", "role": "ppk", "scope": "910101"}
 SAKSI = {"id": "saksi", "role": "saksi", "scope": "9101", "contest": "gub-99", "candidate": 1}
-CONTEST = parse_contest("e", GUBERNUR)
-BUPATI = parse_contest(
+CONTEST = Contest.from_dict("e", GUBERNUR)
+BUPATI = Contest.from_dict(
     "e",
     {
         "id": "bup-9101",
