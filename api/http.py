@@ -27,6 +27,7 @@ from flask_smorest import abort
 from webargs import core
 from webargs.flaskparser import FlaskParser
 
+from api.auth import WRITE_SECURITY
 from domain.errors import ErrorList, InvalidInput
 from service.bootstrap import Services
 from service.input.strict_json import MalformedJson, parse_items, text_fault
@@ -127,7 +128,7 @@ def problems(blp: flask_smorest.Blueprint, *statuses: int, auth: bool = False) -
         for status in codes:
             documented = blp.alt_response(status, response=HTTPStatus(status).name)(documented)
         if auth:
-            documented = blp.doc(security=[{"bearer": []}])(documented)
+            documented = blp.doc(security=WRITE_SECURITY)(documented)
         # Keep only their documentation: each of those decorators also wraps the view in a layer
         # that merely calls through, a dozen calls per request for nothing.
         view._apidoc = documented._apidoc  # type: ignore[attr-defined]
