@@ -4,12 +4,14 @@ result in plenary included. Each code here is computed by the test from the toke
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask.testing import FlaskClient
 
 from service.bootstrap import Services
 from tests.api.conftest import Auth, TotpAuth
+from tests.api.hostile import HOSTILE_TEXT
 from tests.api.test_plenary_api import BASE, OFFICIAL, SIGN, form, read, submit_all
 from tests.factories import DPT, TPS, pilkada_form, submission
 from tests.totp_codes import code_now, wrong_code
@@ -75,12 +77,10 @@ def test_what_is_not_a_code_in_x_otp_is_otp_invalid_and_stores_nothing(
 ) -> None:
     kpps, uri = totp_auth("kpps", TPS_A)
     body = submission(pilkada_form(DPT[TPS_A], {"1": 50, "2": 40, "3": 30}))
-    for value in [*HOSTILE[1:], "1" * 6 + "\x00", "0x1E240", "1e5", "123456" * 1000]:
+    values = [*HOSTILE, *HOSTILE_TEXT, "1" * 6 + "\x00", "0x1E240", "1e5", "123456" * 1000]
+    for value in values:
         r = client.post(tps_url(TPS_A, "submissions"), json=body, headers=otp(kpps, value))
-        refused(r, "otp_invalid")
-    for blank in ("", "   "):
-        r = client.post(tps_url(TPS_A, "submissions"), json=body, headers=otp(kpps, blank))
-        refused(r, "otp_required")
+        refused(r, "otp_invalid" if value.strip() else "otp_required")
     assert stored_version(client, ready, TPS_A) is None
     # An unknown token is unauthenticated whatever X-OTP says.
     r = client.post(
@@ -97,6 +97,35 @@ def test_what_is_not_a_code_in_x_otp_is_otp_invalid_and_stores_nothing(
     body = submission(pilkada_form(DPT[other], {"1": 50, "2": 40, "3": 30}))
     plain = otp(auth("kpps", other), HOSTILE[-1])
     assert client.post(tps_url(other, "submissions"), json=body, headers=plain).status_code == 201
+
+
+def test_writes_racing_with_the_same_code_on_other_threads_store_only_one(
+    client: FlaskClient, ready: Services, totp_auth: TotpAuth
+) -> None:
+    operator, uri = totp_auth("operator", "9101")
+    the_code = code_now(uri)
+    targets = [tps for tps in TPS if tps.startswith("9101")]
+    start = threading.Barrier(len(targets))
+    answers: dict[str, Any] = {}
+    app = client.application
+
+    def submit(tps: str) -> None:
+        body = submission(pilkada_form(DPT[tps], {"1": 50, "2": 40, "3": 30}))
+        own = app.test_client()  # a client per thread, as separate requests would come
+        start.wait()
+        r = own.post(tps_url(tps, "submissions"), json=body, headers=otp(operator, the_code))
+        answers[tps] = (r.status_code, r.json["code"] if r.status_code != 201 else None)
+
+    threads = [threading.Thread(target=submit, args=(tps,)) for tps in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers.values(), key=str) == sorted(
+        [(201, None)] + [(401, "otp_invalid")] * (len(targets) - 1), key=str
+    )
+    stored = [tps for tps in targets if stored_version(client, ready, tps) is not None]
+    assert stored == [tps for tps, answer in answers.items() if answer[0] == 201]
 
 
 def test_certifying_reopening_and_correcting_in_plenary_need_the_code_of_a_totp_official(
