@@ -96,6 +96,10 @@ def _register_error_handlers(app: Flask) -> None:
         auth.Unauthenticated,
         lambda e: problems.problem(401, str(e), e.code, headers={"WWW-Authenticate": "Bearer"}),
     )
+    app.register_error_handler(
+        auth.SecondFactorThrottled,
+        lambda e: problems.problem(429, str(e), headers={"Retry-After": str(e.retry_after)}),
+    )
     app.register_error_handler(HTTPException, problems.from_http)
     app.register_error_handler(
         ProjectionLagging,

@@ -12,7 +12,13 @@ from flask import Flask, current_app, g, request
 
 from domain.access import Actor, Role
 from domain.errors import Forbidden
-from service.store.tokens import CodeCheck, TokenStore
+from service.store.tokens import (
+    ATTEMPTS_PER_STEP,
+    FREE_FAILURES,
+    CodeCheck,
+    CodesThrottled,
+    TokenStore,
+)
 from service.store.totp_key import SecretUnreadable
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,7 +41,10 @@ SECURITY_SCHEMES = {
             "factor. Needed, with the bearer token, by every write of a token created with "
             "`rekap token create --totp`; ignored for other tokens. Each code counts once per "
             "token. 401 `otp_required`: no code; 401 `otp_invalid`: a code that is not six "
-            "ASCII digits, not the current one, or used already (the detail says which)."
+            "ASCII digits, not the current one, or used already (the detail says which); 429 "
+            f"`too_many_requests` with Retry-After: more than {ATTEMPTS_PER_STEP} codes in one "
+            f"30 s step, or {FREE_FAILURES} wrong codes in a row (each further wrong one "
+            "doubles the wait)."
         ),
     },
 }
@@ -63,6 +72,14 @@ class SecondFactorInvalid(Unauthenticated):
     """A code that is not the token's current one, or was used already."""
 
     code = "otp_invalid"
+
+
+class SecondFactorThrottled(Exception):
+    """Too many codes tried for this token (429 with Retry-After)."""
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 def public(view: F) -> F:
@@ -121,6 +138,12 @@ def _check_second_factor(tokens: TokenStore, token_id: str) -> None:
         )
     try:
         outcome = tokens.check_code(token_id, code)
+    except CodesThrottled as exc:
+        raise SecondFactorThrottled(
+            f"too many codes were tried for this token: the next one is checked in "
+            f"{exc.retry_after} s",
+            exc.retry_after,
+        ) from None
     except SecretUnreadable as exc:
         log.error("second factor of %s cannot be checked: %s", token_id, exc)
         raise SecondFactorInvalid(

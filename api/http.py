@@ -37,7 +37,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_MAX_AGE = 5  # seconds a shared cache may serve a public read without asking again
 WAIT_TIMEOUT = 5.0  # the longest a read waits for its ?wait_for= position
 BODY_PROBLEMS = (400, 413, 415, 422)
-AUTH_PROBLEMS = (401, 403)
+AUTH_PROBLEMS = (401, 403, 429)  # 429: too many second-factor codes tried
 
 
 def services() -> Services:

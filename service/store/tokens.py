@@ -4,8 +4,10 @@ with a second factor (a TOTP secret, sealed under REKAP_TOTP_KEY) whose codes co
 from __future__ import annotations
 
 import hashlib
+import math
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
@@ -21,6 +23,13 @@ PREFIX = "rk_"
 CACHE_SECONDS = 5.0
 CACHE_SIZE = 10_000
 DEFAULT_TOTP_KEY = Path("var/totp-key")
+# Six digits are guessable by a client that may try without end (RFC 4226, 7.3): a token's codes
+# are checked at most this often per 30 s step, right or wrong (a burst of guesses gets no
+# further), and past FREE_FAILURES wrong codes in a row each further one makes the token wait
+# twice as long as the last, up to MAX_WAIT_STEPS (about 8.5 hours). An accepted code resets it.
+ATTEMPTS_PER_STEP = 5
+FREE_FAILURES = 5
+MAX_WAIT_STEPS = 1024
 
 
 def token_hash(token: str) -> str:
@@ -41,12 +50,21 @@ class CodeCheck(Enum):
     REPLAYED = "replayed"  # this code (or a later one) was accepted already
 
 
+class CodesThrottled(Exception):
+    """Too many codes tried for this token: none is checked for `retry_after` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many codes tried for this token: try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
 class TokenStore:
     def __init__(self, db: Database, totp_key: Path = DEFAULT_TOTP_KEY) -> None:
         self.db = db
         self.totp_key_path = totp_key
         self._totp_key: TotpKey | None = None
         self._cache: dict[str, tuple[Credential, float]] = {}
+        self.clock: Callable[[], float] = time.time  # what "now" is for TOTP codes
 
     def create_table(self) -> None:
         self.db.execute_script(
@@ -56,9 +74,13 @@ class TokenStore:
                 "candidate INTEGER, name TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT)",
                 # last_step: the newest 30-second step whose code was accepted; a code of that
                 # step or an earlier one is a replay.
+                # attempts: codes checked in attempt_step; failures: wrong codes in a row; no
+                # code is checked before retry_step.
                 "CREATE TABLE IF NOT EXISTS api_token_totp (token_id TEXT PRIMARY KEY "
                 "REFERENCES api_token (token_id), sealed_secret TEXT NOT NULL, "
-                "last_step BIGINT NOT NULL DEFAULT -1)",
+                "last_step BIGINT NOT NULL DEFAULT -1, "
+                "attempt_step BIGINT NOT NULL DEFAULT -1, attempts INTEGER NOT NULL DEFAULT 0, "
+                "failures INTEGER NOT NULL DEFAULT 0, retry_step BIGINT NOT NULL DEFAULT -1)",
             ]
         )
 
@@ -153,32 +175,54 @@ class TokenStore:
 
     def check_code(self, token_id: str, code: str, now: float | None = None) -> CodeCheck:
         """Accept `code` for this token at most once: a code of the previous, current or next
-        step, newer than the last one accepted. Two requests racing with the same code cannot
-        both pass: the step is recorded by one conditional UPDATE, which one of them loses.
+        step, newer than the last one accepted.
 
-        SecretUnreadable when the sealed secret does not open with REKAP_TOTP_KEY.
+        The check runs in one transaction that starts by counting the attempt on the token's
+        row: two requests racing with the same code are checked one after the other, and the
+        second finds the step taken. SecretUnreadable when the sealed secret does not open with
+        REKAP_TOTP_KEY; CodesThrottled when this token has tried too many codes.
         """
         if not totp.is_well_formed(code):
             return CodeCheck.INVALID
-        rows = self.db.query(
-            "SELECT sealed_secret FROM api_token_totp WHERE token_id = %s", (token_id,)
-        )
-        if not rows:
-            return CodeCheck.INVALID
-        secret = self._key(create=False).open(rows[0]["sealed_secret"], token_id)
-        steps = totp.matching_steps(secret, code, now)
-        if not steps:
-            return CodeCheck.INVALID
+        moment = self.clock() if now is None else now
+        current = totp.step_at(moment)
         with self.db.transaction() as tx:
-            for step in steps:
+            tx.execute(
+                "UPDATE api_token_totp SET attempts = CASE WHEN attempt_step = %s "
+                "THEN attempts + 1 ELSE 1 END, attempt_step = %s "
+                "WHERE token_id = %s AND retry_step <= %s "
+                "AND (attempt_step <> %s OR attempts < %s)",
+                (current, current, token_id, current, current, ATTEMPTS_PER_STEP),
+            )
+            counted = tx.rowcount == 1
+            row = tx.query(
+                "SELECT sealed_secret, last_step, failures, retry_step FROM api_token_totp "
+                "WHERE token_id = %s",
+                (token_id,),
+            )
+            if not row:
+                return CodeCheck.INVALID
+            if not counted:
+                wait_until = max(row[0]["retry_step"], current + 1) * totp.STEP_SECONDS
+                raise CodesThrottled(max(1, math.ceil(wait_until - moment)))
+            secret = self._key(create=False).open(row[0]["sealed_secret"], token_id)
+            steps = totp.matching_steps(secret, code, moment)
+            fresh = [step for step in steps if step > row[0]["last_step"]]
+            if fresh:
                 tx.execute(
-                    "UPDATE api_token_totp SET last_step = %s "
-                    "WHERE token_id = %s AND last_step < %s",
-                    (step, token_id, step),
+                    "UPDATE api_token_totp SET last_step = %s, failures = 0 WHERE token_id = %s",
+                    (fresh[0], token_id),
                 )
-                if tx.rowcount == 1:
-                    return CodeCheck.ACCEPTED
-        return CodeCheck.REPLAYED
+                return CodeCheck.ACCEPTED
+            if steps:
+                return CodeCheck.REPLAYED
+            failures = row[0]["failures"] + 1
+            wait = min(2 ** max(failures - FREE_FAILURES, 0), MAX_WAIT_STEPS)
+            tx.execute(
+                "UPDATE api_token_totp SET failures = %s, retry_step = %s WHERE token_id = %s",
+                (failures, current + wait if failures >= FREE_FAILURES else -1, token_id),
+            )
+            return CodeCheck.INVALID
 
     def _key(self, *, create: bool) -> TotpKey:
         # Loaded when first needed: a process that never meets a second factor needs no key.

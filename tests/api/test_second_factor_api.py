@@ -5,6 +5,7 @@ result in plenary included. Each code here is computed by the test from the toke
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -14,7 +15,7 @@ from tests.api.conftest import Auth, TotpAuth
 from tests.api.hostile import HOSTILE_TEXT
 from tests.api.test_plenary_api import BASE, OFFICIAL, SIGN, form, read, submit_all
 from tests.factories import DPT, TPS, pilkada_form, submission
-from tests.totp_codes import code_now, wrong_code
+from tests.totp_codes import code_at_step, code_now, secret_of, wrong_code
 from tests.unit.test_totp import HOSTILE
 
 TPS_A = TPS[0]
@@ -97,6 +98,29 @@ def test_what_is_not_a_code_in_x_otp_is_otp_invalid_and_stores_nothing(
     body = submission(pilkada_form(DPT[other], {"1": 50, "2": 40, "3": 30}))
     plain = otp(auth("kpps", other), HOSTILE[-1])
     assert client.post(tps_url(other, "submissions"), json=body, headers=plain).status_code == 201
+
+
+def test_a_token_that_sent_five_wrong_codes_waits_for_the_next_step_even_with_the_right_one(
+    client: FlaskClient, ready: Services, totp_auth: TotpAuth
+) -> None:
+    kpps, uri = totp_auth("kpps", TPS_A)
+    step = int(time.time() // 30)
+    ready.tokens.clock = lambda: step * 30 + 10.5  # a step that does not end during the test
+    body = submission(pilkada_form(DPT[TPS_A], {"1": 50, "2": 40, "3": 30}))
+    wrong = otp(kpps, wrong_code(uri))
+    for _ in range(5):
+        refused(client.post(tps_url(TPS_A, "submissions"), json=body, headers=wrong), "otp_invalid")
+    right = otp(kpps, code_at_step(secret_of(uri), step))
+    r = client.post(tps_url(TPS_A, "submissions"), json=body, headers=right)
+    assert r.status_code == 429 and r.mimetype == "application/problem+json", r.json
+    assert (
+        r.json["code"] == "too_many_requests" and "next one is checked in 20 s" in r.json["detail"]
+    )
+    assert r.headers["Retry-After"] == "20"
+    assert stored_version(client, ready, TPS_A) is None
+    ready.tokens.clock = lambda: (step + 1) * 30 + 0.5
+    r = client.post(tps_url(TPS_A, "submissions"), json=body, headers=right)
+    assert r.status_code == 201, r.json  # the next step checks it: it is the previous step's
 
 
 def test_writes_racing_with_the_same_code_on_other_threads_store_only_one(

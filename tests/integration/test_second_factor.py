@@ -13,7 +13,7 @@ import pytest
 
 from service.bootstrap import Services
 from service.config import Settings
-from service.store.tokens import CodeCheck
+from service.store.tokens import CodeCheck, CodesThrottled
 from service.store.totp_key import SecretUnreadable, TotpKey
 from tests.totp_codes import code_at_step, secret_of, wrong_code
 
@@ -58,9 +58,50 @@ def test_a_code_is_accepted_once_and_a_wrong_one_never(services: Services) -> No
     # The app's next code (one step of drift ahead) is good, and after it no older code is.
     assert check(actor.id, code(uri, STEP + 1), now=NOW) is CodeCheck.ACCEPTED
     assert check(actor.id, code(uri, STEP - 1), now=NOW) is CodeCheck.REPLAYED
-    assert check(actor.id, code(uri, STEP + 2), now=NOW) is CodeCheck.INVALID
-    # Thirty seconds on, the code of that step is new: it counts.
     assert check(actor.id, code(uri, STEP + 2), now=NOW + 30) is CodeCheck.ACCEPTED
+    assert check(actor.id, code(uri, STEP + 4), now=NOW + 30) is CodeCheck.INVALID
+    # Sixty seconds on, the code of that step is the next one: it counts.
+    assert check(actor.id, code(uri, STEP + 4), now=NOW + 90) is CodeCheck.ACCEPTED
+
+
+def test_a_token_that_tries_too_many_codes_waits_longer_after_each_wrong_one(
+    services: Services,
+) -> None:
+    _, actor, uri = services.tokens.create_with_totp("ppk", "910101")
+    start = (STEP + 10) * 30 + 1.0  # a second into a step
+
+    def check(the_code: str, step_offset: int) -> CodeCheck:
+        return services.tokens.check_code(actor.id, the_code, now=start + 30 * step_offset)
+
+    def waits(the_code: str, step_offset: int) -> int:
+        with pytest.raises(CodesThrottled) as throttled:
+            check(the_code, step_offset)
+        return throttled.value.retry_after
+
+    # At most five codes a step, right or wrong: a burst of guesses gets no further.
+    right = code(uri, STEP + 10)
+    assert [check(wrong_code(uri), 0) for _ in range(4)] == [CodeCheck.INVALID] * 4
+    assert check(right, 0) is CodeCheck.ACCEPTED
+    assert waits(code(uri, STEP + 11), 0) == 29  # until the next step
+
+    # Five wrong codes in a row: the next step is the first to check another; each further
+    # wrong code doubles the wait.
+    assert [check(wrong_code(uri), 1) for _ in range(5)] == [CodeCheck.INVALID] * 5
+    assert waits(code(uri, STEP + 11), 0 + 1) == 29
+    assert check(wrong_code(uri), 2) is CodeCheck.INVALID  # sixth in a row: two steps
+    assert waits(code(uri, STEP + 13), 3) == 29
+    assert check(wrong_code(uri), 4) is CodeCheck.INVALID  # seventh: four steps
+    assert waits(code(uri, STEP + 15), 5) == 2 * 30 + 29
+    # The right code once the wait is over counts, and clears the wrong ones.
+    assert check(code(uri, STEP + 18), 8) is CodeCheck.ACCEPTED
+    assert check(wrong_code(uri), 9) is CodeCheck.INVALID
+    assert check(code(uri, STEP + 19), 9) is CodeCheck.ACCEPTED
+
+    # The wait stops growing at 1,024 steps (about 8.5 hours).
+    with services.db.transaction() as tx:
+        tx.execute("UPDATE api_token_totp SET failures = 40 WHERE token_id = %s", (actor.id,))
+    assert check(wrong_code(uri), 20) is CodeCheck.INVALID
+    assert waits(code(uri, STEP + 30), 20) == 1024 * 30 - 1
 
 
 def test_each_token_has_its_own_codes_and_its_own_record_of_them(services: Services) -> None:
@@ -106,9 +147,20 @@ def test_two_requests_racing_with_the_same_code_cannot_both_pass(services: Servi
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(str(o) for o in outcomes) == sorted(
-        [str(CodeCheck.ACCEPTED)] + [str(CodeCheck.REPLAYED)] * (racers - 1)
-    )
+    # One passes; of the others, four are checked and found replayed, and three find the
+    # token's five codes for this step spent.
+    assert sorted(
+        type(o).__name__ if isinstance(o, BaseException) else o.value for o in outcomes
+    ) == [
+        "CodesThrottled",
+        "CodesThrottled",
+        "CodesThrottled",
+        "accepted",
+        "replayed",
+        "replayed",
+        "replayed",
+        "replayed",
+    ]
 
 
 def test_the_key_file_is_made_once_and_a_file_that_is_no_key_says_so(tmp_path: Path) -> None:
