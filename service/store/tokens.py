@@ -217,7 +217,8 @@ class TokenStore:
             if steps:
                 return CodeCheck.REPLAYED
             failures = row[0]["failures"] + 1
-            wait = min(2 ** max(failures - FREE_FAILURES, 0), MAX_WAIT_STEPS)
+            doublings = min(max(failures - FREE_FAILURES, 0), MAX_WAIT_STEPS.bit_length() - 1)
+            wait = 2**doublings
             tx.execute(
                 "UPDATE api_token_totp SET failures = %s, retry_step = %s WHERE token_id = %s",
                 (failures, current + wait if failures >= FREE_FAILURES else -1, token_id),
