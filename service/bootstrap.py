@@ -79,7 +79,7 @@ def build_services(settings: Settings | None = None) -> Services:
             evidence_exists=evidence.exists,
             correction_guard=correction_guard(app),
         ),
-        tokens=TokenStore(db),
+        tokens=TokenStore(db, settings.totp_key),
         evidence=evidence,
         setup=SetupContext(app=app, ref=ref),
         plenary=plenary,
