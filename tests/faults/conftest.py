@@ -51,12 +51,12 @@ def _province(backend: str, directory: Path) -> Iterator[Province]:
         yield Province(server, dpt, operators)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def pg_province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Province]:
     yield from _province("postgresql", tmp_path_factory.mktemp("pg-province"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def sqlite_province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Province]:
     yield from _province("sqlite", tmp_path_factory.mktemp("sqlite-province"))
 

@@ -80,7 +80,7 @@ def tally(record: Recorder, server: LiveServer, kind: str, outcomes: list[Outcom
         server.store.backend,
         requests=len(outcomes),
         refused=sum(1 for o in outcomes if 400 <= o.status < 500),
-        acknowledged=sum(1 for o in outcomes if 200 <= o.status < 300),
+        acknowledged=sum(1 for o in outcomes if o.changed),
         **{"5xx_other": sum(1 for o in outcomes if o.status >= 500)},
         note=f"{len(bad)} failures" + (", stopped at the first" if kind in FAILING else ""),
     )
