@@ -172,6 +172,44 @@ def test_the_projections_still_stop_on_sigterm_after_a_child_was_killed(
         server.wait_ready()
 
 
+COLLISIONS = ("projection batch failed", "batch rolled back")  # runner.py logs these
+
+
+@known_defect(SUPERVISION, "two `rekap projections run` at once collide, batch after batch")
+def test_a_second_projection_runner_under_load_neither_collides_nor_loses_anything(
+    pg_province: Province, record: Recorder
+) -> None:
+    server = pg_province.server
+    first = server.processes["projections"]
+    collided_before = sum(server.log_text("projections").count(c) for c in COLLISIONS)
+    load = pg_province.load()
+    load.start()
+    time.sleep(WARM_UP)
+    fault = time.monotonic()
+    second = server.start_projections()  # an operator's mistake, or a deploy that overlaps
+    try:
+        recovery = pg_province.recovery(load, fault)
+        time.sleep(AFTER)
+        load.stop()
+        lost = pg_province.check_nothing_lost(load)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        stopped = wait_until(lambda: second.poll() is not None, 10)
+        os.killpg(second.pid, signal.SIGKILL)
+        server.processes["projections"] = first
+    collided = sum(server.log_text("projections").count(c) for c in COLLISIONS) - collided_before
+    record(
+        "a second projections run",
+        "postgresql",
+        **load.figures(),
+        lost=lost,
+        recovery_s=recovery,
+        note=f"failed batches {collided}",
+    )
+    assert recovery is not None and stopped
+    expect(collided == 0, f"{collided} batches failed on a collision with the other runner")
+
+
 @known_defect(SUPERVISION, "/readyz answers ready while ?wait_for= answers 503")
 def test_readiness_fails_while_the_projections_are_down_and_nothing_is_lost_when_they_return(
     pg_province: Province, record: Recorder
