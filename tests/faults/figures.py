@@ -1,4 +1,12 @@
-"""The figures of each fault scenario, printed at the end of the run so they can be quoted."""
+"""The figures of each fault scenario, printed at the end of the run so they can be quoted.
+
+requests: HTTP requests sent (retries included); acknowledged: writes answered 201/200 with a
+position; ack_200: of those, how many were answered 200 to a retry, i.e. stored by an attempt
+whose answer was lost; refused: 4xx; no_answer: connections lost or timed out (then retried);
+503 and 5xx_other: answers; lost: acknowledged writes missing from the log or the read models;
+recovery_s: from the fault (or the end of an outage) until a new write was acknowledged and
+readable with ?wait_for=; slowest_s: the slowest single request.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +19,7 @@ COLUMNS = (
     "seconds",
     "requests",
     "acknowledged",
+    "ack_200",
     "refused",
     "no_answer",
     "503",

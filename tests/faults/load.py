@@ -170,6 +170,7 @@ class SubmissionLoad:
             "seconds": round(self.stopped - self.started, 1),
             "requests": t.requests,
             "acknowledged": len(self.acknowledged),
+            "ack_200": sum(1 for a in self.acknowledged.values() if a.status == 200),
             "refused": len(t.refused),
             "no_answer": t.no_answer,
             "503": t.statuses.get(503, 0),
