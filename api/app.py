@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, g, request
@@ -13,14 +15,20 @@ from werkzeug.exceptions import HTTPException
 
 from api import auth, problems
 from api.blueprints import ALL_BLUEPRINTS
-from api.http import ProjectionLagging
+from api.http import ProjectionLagging, apply_body_limit, refuse_what_is_not_text
 from api.metrics import init_metrics
+from api.site import docs_assets, site
+from api.site.docs import ASSETS_URL
+from api.site.respond import install_security_headers
 from domain.errors import DomainError
 from service.bootstrap import Services, build_services
+from service.config import Settings
 
 log = logging.getLogger("rekap.api")
 
-MAX_BODY = 64 * 1024 * 1024  # a province's bulk import fits; evidence has its own, lower limit
+TEMPLATES = Path(__file__).parent / "site" / "templates"
+MAX_BODY = 1024 * 1024  # one document; bulk imports and files raise it (api/http.py body_limit)
+REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # echoed in headers and logs: nothing else
 
 
 class RekapApi(Api):
@@ -39,7 +47,8 @@ class RekapApi(Api):
 
 
 def create_app(services: Services | None = None, config: dict[str, Any] | None = None) -> Flask:
-    app = Flask("rekap")
+    # The site's templates; swagger_ui.html there replaces flask-smorest's (no inline script).
+    app = Flask("rekap", template_folder=str(TEMPLATES))
     app.config.update(
         API_TITLE="rekap",
         API_VERSION="v1",
@@ -47,13 +56,14 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        OPENAPI_SWAGGER_UI_URL=ASSETS_URL,  # served from the package: no page needs the internet
         MAX_CONTENT_LENGTH=MAX_BODY,
         JSON_SORT_KEYS=False,
     )
     app.config.update(config or {})
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.extensions["rekap"] = services or build_services()
+    # A worker's statements are bounded (REKAP_DB_STATEMENT_TIMEOUT): 503, not a hung request.
+    app.extensions["rekap"] = services or build_services(Settings.from_env().for_requests())
     api = RekapApi(
         app,
         spec_kwargs={
@@ -66,6 +76,10 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
     )
     for blueprint in ALL_BLUEPRINTS:
         api.register_blueprint(blueprint)
+    # The public site and the docs' assets are not part of the API's OpenAPI document.
+    app.register_blueprint(site)
+    app.register_blueprint(docs_assets)
+    install_security_headers(app)
     _register_error_handlers(app)
     _register_request_hooks(app)
     init_metrics(app)
@@ -94,8 +108,11 @@ def _register_error_handlers(app: Flask) -> None:
 def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def start() -> None:
-        g.request_id = request.headers.get("X-Request-Id") or uuid.uuid4().hex[:16]
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given if REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
         g.started = time.perf_counter()
+        apply_body_limit()
+        refuse_what_is_not_text()
 
     @app.after_request
     def finish(response: Response) -> Response:

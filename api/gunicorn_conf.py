@@ -23,6 +23,13 @@ accesslog = None  # the app logs each request with its request id
 loglevel = os.environ.get("REKAP_LOG_LEVEL", "info")
 forwarded_allow_ips = os.environ.get("REKAP_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
+# gunicorn 25+ opens a control socket for `gunicornc`, by default one path per user
+# (~/.gunicorn/gunicorn.ctl): a second instance run by the same user took over the first's.
+# None unless asked for, at a path of this instance's own (older gunicorns ignore both names).
+control_socket_disable = not os.environ.get("REKAP_CONTROL_SOCKET")
+if not control_socket_disable:
+    control_socket = os.environ["REKAP_CONTROL_SOCKET"]
+
 # Prometheus multiprocess mode: every worker writes its counters to files in this directory, so
 # any worker's /metrics answers for all of them. Set before the workers import prometheus_client.
 _own_metrics_dir = "PROMETHEUS_MULTIPROC_DIR" not in os.environ

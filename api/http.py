@@ -18,7 +18,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from http import HTTPStatus
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import flask_smorest
 import marshmallow as ma
@@ -27,7 +27,9 @@ from flask_smorest import abort
 from webargs import core
 from webargs.flaskparser import FlaskParser
 
+from domain.errors import ErrorList, InvalidInput
 from service.bootstrap import Services
+from service.json_input import MalformedJson, parse_items, text_fault
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,14 +62,54 @@ class JsonParser(FlaskParser):
     def _raw_load_json(self, req: Any) -> Any:
         if req.mimetype and not core.is_json(req.mimetype) and req.content_length != 0:
             abort(415, message="send the body as application/json")
-        if not req.get_data(cache=True):
+        data = req.get_data(cache=True)
+        if not data:
             if req.method in ("POST", "PUT", "PATCH"):
                 abort(400, message="the request needs a JSON body")
             return core.missing
-        return core.parse_json(req.get_data(cache=True))
+        try:
+            return parse_items(data)
+        except MalformedJson as exc:
+            abort(400, message=str(exc))
 
-    def _handle_invalid_json_error(self, error: Exception, req: Any, *a: Any, **k: Any) -> NoReturn:
-        abort(400, message=f"the body is not valid JSON: {error}")
+
+BODY_LIMIT = "rekap_body_limit"
+
+
+def body_limit(nbytes: int) -> Callable[[F], F]:
+    """This route takes a body larger than one document (a bulk import, a file): up to `nbytes`.
+
+    Every other route takes what one document needs (the app's MAX_CONTENT_LENGTH), so a client
+    cannot make a worker read megabytes to refuse them.
+    """
+
+    def decorate(view: F) -> F:
+        setattr(view, BODY_LIMIT, nbytes)
+        return view
+
+    return decorate
+
+
+def apply_body_limit() -> None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    limit = getattr(view, BODY_LIMIT, None)
+    if limit is not None:
+        request.max_content_length = limit
+
+
+def refuse_what_is_not_text() -> None:
+    """Path and query parameters are text that reaches the store too: the same rule as bodies."""
+    errors = ErrorList()
+    for name, value in (request.view_args or {}).items():
+        fault = text_fault(value) if isinstance(value, str) else None
+        if fault:
+            errors.add(name, fault)
+    for name, value in request.args.items(multi=True):
+        fault = text_fault(name) or text_fault(value)
+        if fault:
+            errors.add(name.encode("unicode_escape").decode("ascii"), fault)
+    if errors:
+        raise InvalidInput("the request holds what cannot be stored", errors.errors)
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -104,16 +146,15 @@ IF_MATCH = {
 
 
 def if_match_version() -> int:
-    """The version named by If-Match, or 428 when there is none.
-
-    A tag that cannot be a version answers 0, which matches no version: the service still checks
-    the body first (422) and then answers 412 for the stale precondition.
-    """
+    """The version named by If-Match: 428 when there is none, 400 when it cannot be a version."""
     header = request.headers.get("If-Match")
     if header is None or not header.strip():
         abort(428, message='this change needs If-Match: "<version>" (the ETag of the result)')
-    tag = header.strip().removeprefix("W/").strip('"')
-    return int(tag) if tag.isdigit() and len(tag) <= 9 else 0
+    tag = header.strip().removeprefix("W/")
+    version = tag[1:-1] if len(tag) > 2 and tag[0] == tag[-1] == '"' else tag
+    if not (version.isascii() and version.isdigit() and 0 < len(version) <= 9):
+        abort(400, message=f'If-Match must name a version as its ETag does, e.g. "2", not {tag}')
+    return int(version)
 
 
 def await_position(position: int | None, timeout: float | None = None) -> None:

@@ -3,8 +3,9 @@
 Request counts and latencies are counted in each process. Under gunicorn they go through
 prometheus_client's multiprocess mode (PROMETHEUS_MULTIPROC_DIR, set by api/gunicorn_conf.py
 before the workers start), so any worker's /metrics answers for all of them. The state of the
-store (events stored, each projection's position and lag) is read from the database at scrape
-time, so it is the same whichever worker answers and needs no cross-process bookkeeping.
+store (events stored, each projection's position and lag, whether a runner is alive and whether
+the projection is stuck on an event) is read from the database at scrape time, so it is the
+same whichever worker answers and needs no cross-process bookkeeping.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class StoreCollector(Collector):
         try:
             head = runner.head()
             positions = runner.positions()
+            states = runner.health()
         except Exception:
             up = GaugeMetricFamily("rekap_store_up", "1 when the store answers")
             up.add_metric([], 0)
@@ -68,11 +70,37 @@ class StoreCollector(Collector):
         lag = GaugeMetricFamily(
             "rekap_projection_lag_events", "Events a projection has yet to apply", labels=["name"]
         )
+        running = GaugeMetricFamily(
+            "rekap_projection_running",
+            "1 while a runner holds an unexpired lease on the projection",
+            labels=["name"],
+        )
+        heartbeat = GaugeMetricFamily(
+            "rekap_projection_heartbeat_age_seconds",
+            "Seconds since the projection's runner last renewed its lease",
+            labels=["name"],
+        )
+        stuck = GaugeMetricFamily(
+            "rekap_projection_stuck",
+            "1 while the projection cannot apply an event (see /readyz for which and why)",
+            labels=["name"],
+        )
+        stuck_for = GaugeMetricFamily(
+            "rekap_projection_stuck_seconds",
+            "Seconds since the projection first failed on the event it is stuck at",
+            labels=["name"],
+        )
         for name, at in positions.items():
             position.add_metric([name], at)
             lag.add_metric([name], max(head - at, 0))
-        yield position
-        yield lag
+            state = states[name]
+            running.add_metric([name], 1 if state.running else 0)
+            if state.heartbeat_age is not None:
+                heartbeat.add_metric([name], state.heartbeat_age)
+            stuck.add_metric([name], 1 if state.stuck else 0)
+            error = state.error_document()
+            stuck_for.add_metric([name], error["seconds"] if error else 0)
+        yield from (position, lag, running, heartbeat, stuck, stuck_for)
 
 
 def init_metrics(app: Flask) -> None:

@@ -14,6 +14,9 @@ from marshmallow import fields as f
 from marshmallow import validate as v
 
 BOX = v.Range(0, 999)
+CODE = v.Length(1, 24)  # a region or TPS code, dotted or not
+ID = v.Length(1, 100)  # an id a client or rekap made
+NAME = v.Length(1, 200)
 
 
 class DomainChecked(f.Nested):
@@ -96,6 +99,7 @@ class SubmissionSchema(Strict):
     captured_at = f.String(
         load_default=None,
         allow_none=True,
+        validate=v.Length(1, 64),
         metadata={"description": "ISO 8601 with offset", "example": "2024-11-27T14:05:00+07:00"},
     )
     form = DomainChecked(FormSchema, required=True)
@@ -103,7 +107,7 @@ class SubmissionSchema(Strict):
 
 
 class BulkItemSchema(SubmissionSchema):
-    tps = f.String(required=True, metadata={"example": "3171011001001"})
+    tps = f.String(required=True, validate=CODE, metadata={"example": "3171011001001"})
 
 
 class BulkRequestSchema(BulkItemSchema):
@@ -118,7 +122,7 @@ class BulkRequestSchema(BulkItemSchema):
 class CorrectionSchema(Strict):
     form = DomainChecked(FormSchema, required=True)
     reason = f.String(required=True, validate=v.Length(1, 2000))
-    objection_id = f.String(load_default=None, allow_none=True)
+    objection_id = f.String(load_default=None, allow_none=True, validate=ID)
     request_id = f.String(
         load_default=None,
         allow_none=True,
@@ -141,22 +145,22 @@ class CandidateSchema(Strict):
 class ContestSchema(Strict):
     id = f.String(required=True, validate=v.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
     kind = f.String(required=True, validate=v.OneOf(["presiden", "gubernur", "bupati", "walikota"]))
-    region = f.String(required=True, metadata={"example": "31"})
+    region = f.String(required=True, validate=CODE, metadata={"example": "31"})
     winner_rule = f.String(
         required=True,
         validate=v.OneOf(["plurality", "majority_runoff", "presidential", "single_candidate"]),
     )
-    name = f.String(load_default="")
+    name = f.String(load_default="", validate=v.Length(0, 200))
     candidates = f.List(f.Nested(CandidateSchema), required=True, validate=v.Length(1, 99))
 
 
 class RegionNameSchema(Strict):
-    code = f.String(required=True, metadata={"example": "3171"})
-    name = f.String(required=True)
+    code = f.String(required=True, validate=CODE, metadata={"example": "3171"})
+    name = f.String(required=True, validate=NAME)
 
 
 class TpsDptSchema(Strict):
-    code = f.String(required=True, metadata={"example": "3171011001001"})
+    code = f.String(required=True, validate=CODE, metadata={"example": "3171011001001"})
     dpt = f.Integer(required=True, strict=True)
 
 

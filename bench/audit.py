@@ -48,6 +48,7 @@ def hash_leaves(services: Services) -> dict[str, Any]:
     services.db.execute_script(
         [
             f"DROP TABLE IF EXISTS {SCRATCH}audit_tree_head",
+            f"DROP TABLE IF EXISTS {SCRATCH}audit_cosignature",
             f"DROP TABLE IF EXISTS {SCRATCH}projection_position",
         ]
     )

@@ -52,8 +52,6 @@ def setup(
     """The election, its contests and its region tree (the real one, with generated DPT)."""
     start = time.perf_counter()
     create_election(services.app, SYSTEM, data.ELECTION_ID, data.ELECTION_NAME)
-    for contest in data.contests(contest_count):
-        define_contest(services.app, services.ref, SYSTEM, data.ELECTION_ID, contest)
     summary = load_regions(
         services.app,
         services.ref,
@@ -61,6 +59,8 @@ def setup(
         data.ELECTION_ID,
         data.region_documents(provinces),
     )
+    for contest in data.contests(contest_count):
+        define_contest(services.app, services.ref, SYSTEM, data.ELECTION_ID, contest)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "kecamatan": summary.chunks, "tps": summary.tps}
 

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import data, env, ingest, readside, report, web
+from bench import data, env, ingest, readside, report, site, web
 from domain.access import SYSTEM
 from service.elections import define_contest
 
@@ -149,6 +149,16 @@ def run(
             )
         ]
         _step(results, "replay_tps", readside.replay_tps, services, tps_codes, data.PILPRES_ID, 500)
+        _step(
+            results,
+            "site_pages",
+            site.page_reads,
+            services,
+            codes,
+            tps_codes[:20],
+            data.PILPRES_ID,
+            5,
+        )
         head = services.app.recorder.max_notification_id() or 0
         kabs = codes["kabkota"][:5]
         _step(

@@ -39,6 +39,19 @@ PLENARY_ROLE: dict[Tier, Role] = {
     Tier.NASIONAL: Role.KPU_RI,
 }
 UNSCOPED = {Role.ADMIN, Role.COURT}
+# What each role does, and the scope its token names (for people: `rekap token create --help`).
+DUTIES: dict[Role, str] = {
+    Role.ADMIN: "no scope: sets up elections, contests and regions",
+    Role.KPPS: "--scope TPS (13 digits): submits and corrects that TPS's results",
+    Role.OPERATOR: "--scope KAB/KOTA (4 digits): submits and corrects its TPS (bulk imports)",
+    Role.PPK: "--scope KECAMATAN (6 digits): runs its plenaries",
+    Role.KPU_KABKOTA: "--scope KAB/KOTA: runs its plenaries, reopens tiers below it",
+    Role.KPU_PROVINSI: "--scope PROVINCE (2 digits): runs its plenaries, reopens tiers below",
+    Role.KPU_RI: "no scope (the nation): runs the national plenaries, reopens any tier",
+    Role.SAKSI: "--scope REGION --contest ID --candidate N: objects within its mandate",
+    Role.BAWASLU: "--scope REGION: objects and records recommendations there",
+    Role.COURT: "no scope: records court orders (re-vote, re-count, re-recap) anywhere",
+}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from itertools import pairwise
 from domain.errors import InvalidInput
 
 NATION = "0"
+OVERSEAS = "99"  # LUAR NEGERI: the overseas units, a "province" of the data, not of Indonesia
 
 
 class Tier(StrEnum):
@@ -42,6 +43,14 @@ def normalise(code: object) -> str:
         raise InvalidInput(
             f"'{code}' is not a region code (2, 4, 6, 10 or 13 digits, dotted or not, or 0)"
         )
+    return plain
+
+
+def tps_code(code: object) -> str:
+    """The undotted code of a TPS, or InvalidInput if it is not one (a region code is not)."""
+    plain = normalise(code)
+    if len(plain) != LENGTH_BY_TIER[Tier.TPS]:
+        raise InvalidInput(f"'{code}' is not a TPS code (13 digits: desa code and TPS number)")
     return plain
 
 

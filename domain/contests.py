@@ -21,6 +21,16 @@ class ContestKind(StrEnum):
         return self is not ContestKind.PRESIDEN
 
     @property
+    def title(self) -> str:
+        """What the election is called on its forms, before the region's name."""
+        return {
+            ContestKind.PRESIDEN: "Pemilihan Presiden dan Wakil Presiden",
+            ContestKind.GUBERNUR: "Pemilihan Gubernur dan Wakil Gubernur",
+            ContestKind.BUPATI: "Pemilihan Bupati dan Wakil Bupati",
+            ContestKind.WALIKOTA: "Pemilihan Wali Kota dan Wakil Wali Kota",
+        }[self]
+
+    @property
     def scope_tier(self) -> Tier:
         return {
             ContestKind.PRESIDEN: Tier.NASIONAL,

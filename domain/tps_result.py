@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
@@ -13,6 +13,11 @@ from domain.ids import aggregate_id
 
 class TpsResult(Aggregate):
     TOPIC = "rekap:TpsResult"
+    # Every event that sets a TPS's figures, and their topics: what the recap folds, what a
+    # replay as of a moment reads from the log. Filled in below the class, once the @event
+    # decorator has made `Submitted`.
+    RESULT_EVENTS: ClassVar[tuple[type[Aggregate.Event], ...]] = ()
+    RESULT_TOPICS: ClassVar[tuple[str, ...]] = ()
 
     class Created(Aggregate.Created):
         TOPIC = "rekap:TpsResult.Created"
@@ -159,3 +164,7 @@ class TpsResult(Aggregate):
         actor: dict[str, Any],
     ) -> None:
         self.form = form
+
+
+TpsResult.RESULT_EVENTS = (TpsResult.Submitted, TpsResult.Corrected, TpsResult.Revoted)
+TpsResult.RESULT_TOPICS = tuple(cls.TOPIC for cls in TpsResult.RESULT_EVENTS)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from domain.codes import OVERSEAS
 from domain.contests import EMPTY_COLUMN, WinnerRule
 
 PRESIDENTIAL_PROVINCE_SHARE = 0.20
@@ -85,16 +86,21 @@ def majority_runoff(votes: Mapping[int, int]) -> Verdict:
 def presidential(
     votes: Mapping[int, int], votes_by_province: Mapping[str, Mapping[int, int]]
 ) -> Verdict:
-    """More than 50% nationally and at least 20% in more than half of the provinces."""
+    """More than 50% nationally and at least 20% in more than half of the provinces.
+
+    UU 7/2017 art. 416(1) counts the provinces of Indonesia: the overseas units (code 99) count
+    in the national total only, never as a province.
+    """
     valid = sum(votes.values())
     ranked = _ranked(votes)
     if not ranked or valid == 0:
         return Verdict(VerdictStatus.PENDING, WinnerRule.PRESIDENTIAL, detail="no votes")
     leader, lead_votes = ranked[0]
-    provinces = len(votes_by_province)
+    domestic = [p for code, p in votes_by_province.items() if code != OVERSEAS]
+    provinces = len(domestic)
     strong = sum(
         1
-        for p in votes_by_province.values()
+        for p in domestic
         if sum(p.values()) and p.get(leader, 0) >= PRESIDENTIAL_PROVINCE_SHARE * sum(p.values())
     )
     facts = {"provinces": provinces, "provinces_with_20_percent": strong}

@@ -8,9 +8,12 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Transcoder
+from eventsourcing.persistence import InfrastructureFactory, Transcoder
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.utils import Environment
 
 from service.config import Settings
+from service.db import RECONNECT_TIMEOUT
 from service.transcoder import EventTranscoder
 
 # Saves in one round trip, so the log's table lock is never held while a client waits.
@@ -22,6 +25,26 @@ class Rekap(Application[UUID]):
 
     name = "rekap"
     log_section_size = 1000
+
+    def __init__(
+        self, env: dict[str, str] | None = None, connect_options: dict[str, str] | None = None
+    ) -> None:
+        self._connect_options = dict(connect_options or {})
+        super().__init__(env)
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        factory = super().construct_factory(env)
+        datastore = getattr(factory, "datastore", None)
+        if isinstance(datastore, PostgresDatastore):
+            # The library has no setting for libpq's connect timeout or session options.
+            datastore.pool.kwargs.update(self._connect_options)
+            datastore.pool.reconnect_timeout = RECONNECT_TIMEOUT
+            if not datastore.enable_db_functions:
+                # Its constructor looks up a composite type that only its database functions
+                # use (off here): that lookup connected at once, so a worker could not even
+                # start while the store was down, instead of answering 503 until it is back.
+                datastore.register_type_adapters = lambda: None  # type: ignore[method-assign]
+        return factory
 
     def construct_transcoder(self) -> Transcoder:
         transcoder = EventTranscoder()
@@ -48,8 +71,9 @@ def build_application(settings: Settings, *, create_table: bool = False) -> Reka
     if settings.database.is_sqlite:
         Path(settings.database.path).parent.mkdir(parents=True, exist_ok=True)
     env = settings.database.eventsourcing_env(
-        create_table=create_table, pool_size=settings.pool_size
+        create_table=create_table, pool_size=settings.pool_size, pool_timeout=settings.timeouts.pool
     )
-    if not settings.database.is_sqlite:
-        env["APPLICATION_RECORDER_TOPIC"] = ONE_TRIP_RECORDER
-    return Rekap(env=env)
+    if settings.database.is_sqlite:
+        return Rekap(env=env)
+    env["APPLICATION_RECORDER_TOPIC"] = ONE_TRIP_RECORDER
+    return Rekap(env=env, connect_options=settings.connect_options())

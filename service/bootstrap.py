@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from service.application import Rekap, build_application
@@ -10,6 +11,7 @@ from service.config import Settings
 from service.db import Database, ensure_schema
 from service.evidence import EvidenceStore
 from service.plenary import PlenaryContext, correction_guard
+from service.plenary.context import region_name_in_read_model
 from service.projections.merkle import MerkleProjection
 from service.projections.plenary import PlenaryProjection
 from service.projections.recap import RecapProjection
@@ -22,8 +24,10 @@ from service.tokens import TokenStore
 
 def all_projections(settings: Settings | None = None) -> list[Any]:
     """Every read model; with `settings`, the audit tree also signs tree heads."""
-    key = settings.audit_key if settings is not None else None
-    return [RecapProjection(), PlenaryProjection(), MerkleProjection(key_path=key)]
+    if settings is None:
+        return [RecapProjection(), PlenaryProjection(), MerkleProjection()]
+    merkle = MerkleProjection(key_path=settings.audit_key, origin=settings.log_origin)
+    return [RecapProjection(), PlenaryProjection(), merkle]
 
 
 @dataclass
@@ -49,10 +53,19 @@ def build_services(settings: Settings | None = None) -> Services:
     """Everything a process needs; never creates tables (that is `rekap init`)."""
     settings = settings or Settings.from_env()
     app = build_application(settings)
-    db = Database(settings.database, pool_size=settings.pool_size)
+    db = Database(
+        settings.database,
+        pool_size=settings.pool_size,
+        pool_timeout=settings.timeouts.pool,
+        connect_options=settings.connect_options(),
+    )
     ref = Reference(app)
-    runner = ProjectionRunner(app, db, all_projections(settings))
+    runner = ProjectionRunner(
+        app, db, all_projections(settings), lease_seconds=settings.projection_lease
+    )
     evidence = EvidenceStore(settings.evidence_dir)
+    plenary = PlenaryContext(app=app, db=db, ref=ref, runner=runner)
+    ref.region_name_in_read_model = partial(region_name_in_read_model, plenary)
     return Services(
         settings=settings,
         app=app,
@@ -69,7 +82,7 @@ def build_services(settings: Settings | None = None) -> Services:
         ),
         tokens=TokenStore(db),
         evidence=evidence,
-        plenary=PlenaryContext(app=app, db=db, ref=ref, runner=runner),
+        plenary=plenary,
     )
 
 

@@ -4,14 +4,18 @@ signatures and refusals)."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import segno
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
-from domain.codes import dotted
+from domain.codes import NATION, dotted
 from domain.contests import Contest
+from service.audit.proofs import proof_path_for_event
 
 TEMPLATES = Path(__file__).parent / "templates"
 FORM_NAMES = {
@@ -23,13 +27,55 @@ FORM_NAMES = {
 
 
 def certificate_document(contest: Contest, certificate: dict[str, Any]) -> dict[str, Any]:
-    """The certificate as stored at certification, with the names a reader needs."""
+    """The certificate as stored at certification, with the names a reader needs and the path
+    of the proof file (c2sp.org/tlog-proof) of its certification event in the audit log."""
+    position = certificate.get("position")
     return {
         "form": FORM_NAMES.get(certificate["tier"], "D.HASIL"),
-        "contest_name": contest.name or contest.contest_id,
+        "contest_name": contest.name or contest.kind.title,
         "candidates": [{"number": c.number, "name": c.name} for c in contest.candidates],
         **certificate,
+        "proof": proof_path_for_event(position) if isinstance(position, int) else None,
     }
+
+
+def qr_svg(text: str) -> Markup:
+    """A QR code of ``text`` as inline SVG, for the printed page (segno: pure Python, no I/O)."""
+    code = segno.make_qr(text, error="m")
+    return Markup(code.svg_inline(scale=3, title="tlog-proof"))
+
+
+MONTHS = (
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
+)
+# Indonesia's three time zones by province code; the nation and the overseas units keep WIB.
+WITA_PROVINCES = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+WIT_PROVINCES = {"81", "82", "91", "92", "93", "94", "95", "96"}
+
+
+def local_time(moment: str | None, region: str = NATION) -> str:
+    """A stored UTC time as its region reads it: "8 Desember 2024 pukul 14.05 WIB"."""
+    if not moment:
+        return "-"
+    province = region[:2]
+    zone, hours = "WIB", 7
+    if province in WITA_PROVINCES:
+        zone, hours = "WITA", 8
+    elif province in WIT_PROVINCES:
+        zone, hours = "WIT", 9
+    at = datetime.fromisoformat(moment).astimezone(timezone(timedelta(hours=hours)))
+    return f"{at.day} {MONTHS[at.month - 1]} {at.year} pukul {at:%H.%M} {zone}"
 
 
 @lru_cache(maxsize=1)
@@ -41,9 +87,24 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters["dotted"] = dotted
+    env.filters["local_time"] = local_time
     env.filters["number"] = lambda n: "-" if n is None else f"{n:,}".replace(",", ".")
     return env
 
 
-def render_html(document: dict[str, Any]) -> str:
-    return _environment().get_template("d_hasil.html").render(c=document)
+def render_html(document: dict[str, Any], base_url: str, stylesheet: str, icon: str) -> str:
+    """The printable page: with the site's `base_url` it carries a QR code of the proof URL;
+    its style and icon are files (`stylesheet`, `icon` are their URLs), as the pages'
+    Content-Security-Policy allows no inline style."""
+    proof_url = f"{base_url.rstrip('/')}{document['proof']}" if document.get("proof") else None
+    return (
+        _environment()
+        .get_template("d_hasil.html")
+        .render(
+            c=document,
+            proof_url=proof_url,
+            proof_qr=qr_svg(proof_url) if proof_url else None,
+            stylesheet=stylesheet,
+            icon=icon,
+        )
+    )

@@ -10,13 +10,16 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from domain.access import SYSTEM
+from domain.access import DUTIES, SYSTEM, Role
 from domain.codes import normalise
 from domain.errors import DomainError
+from service import store_errors
 from service.bootstrap import Services, build_services, init_store
 from service.config import ConfigError, Settings
+from service.json_input import MalformedJson, parse_json
 from service.progress import Progress
-from service.projections import parallel
+from service.projections.lease import ProjectionsBusy
+from service.projections.runner import ProjectionStuck
 
 log = logging.getLogger("rekap")
 
@@ -43,12 +46,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         for error in exc.errors:
             print(f"  {error.field}: {error.message}", file=sys.stderr)
         return 1
-    except (CliError, ConfigError, OSError) as exc:
+    except (CliError, ConfigError, OSError, ProjectionsBusy, ProjectionStuck) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except json.JSONDecodeError as exc:
-        print(f"error: the file is not valid JSON: {exc}", file=sys.stderr)
+    except Exception as exc:  # a store that does not answer is one line, not a traceback
+        if not store_errors.is_unreachable(exc):
+            raise
+        print(f"error: {_store_error(exc)}", file=sys.stderr)
         return 1
+
+
+def _store_error(exc: Exception) -> str:
+    try:
+        return store_errors.describe(Settings.from_env().database, exc)
+    except ConfigError:
+        return str(exc)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -109,24 +121,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("region", nargs="?", help="region code (default: the contest's region)")
     p.add_argument("--json", action="store_true", help="print the API's JSON document")
 
-    projections = sub.add_parser("projections", help="the read models").add_subparsers()
-    command(
-        "rebuild", cmd_projections_rebuild, "rebuild every read model from the log", projections
-    )
-    command(
-        "run",
-        cmd_projections_run,
-        "apply new events as they arrive (a long-running process)",
-        projections,
-    )
-    command(
-        "status", cmd_projections_status, "positions of the read models and of the log", projections
-    )
+    from service.projections.cli import add_projection_commands
+
+    add_projection_commands(sub, command)
 
     token = sub.add_parser("token", help="API tokens").add_subparsers()
     p = command("create", cmd_token_create, "issue a token; prints it, and nothing else", token)
-    p.add_argument("--role", required=True)
-    p.add_argument("--scope", help="region or TPS code the role acts in")
+    p.formatter_class = argparse.RawDescriptionHelpFormatter
+    p.epilog = "roles and their scope:\n" + "\n".join(
+        f"  {role.value:<13} {DUTIES[role]}" for role in Role
+    )
+    p.add_argument("--role", required=True, choices=[r.value for r in Role], metavar="ROLE")
+    p.add_argument("--scope", help="region or TPS code the role acts in (see below)")
     p.add_argument("--contest", help="a saksi's contest")
     p.add_argument("--candidate", type=int, help="a saksi's candidate number")
     p.add_argument("--name", default="", help="who holds it")
@@ -148,12 +154,17 @@ def _result_args(p: argparse.ArgumentParser) -> None:
 
 
 def _read_json(path: Path) -> Any:
+    """A JSON file, read as strictly as a request body (service/json_input.py)."""
     if str(path) == "-":
-        return json.load(sys.stdin)
-    if not path.exists():
+        raw = sys.stdin.buffer.read()
+    elif not path.exists():
         raise CliError(f"no such file: {path}")
-    with path.open(encoding="utf-8") as f:
-        return json.load(f)
+    else:
+        raw = path.read_bytes()
+    try:
+        return parse_json(raw)
+    except MalformedJson as exc:
+        raise CliError(f"{path}: {exc}") from None
 
 
 def _services() -> Services:
@@ -162,6 +173,8 @@ def _services() -> Services:
         services.runner.positions()
     except Exception as exc:
         services.close()
+        if store_errors.is_unreachable(exc):
+            raise
         raise CliError(
             f"the store is not ready ({exc.__class__.__name__}): run `rekap init`"
         ) from exc
@@ -169,6 +182,8 @@ def _services() -> Services:
 
 
 def _catch_up(services: Services, label: str = "projections") -> None:
+    """The read models up to the log's head: applied here, or by the projection process when
+    one runs (this waits for it)."""
     todo = services.runner.head() - services.runner.position()
     with Progress(label, todo) as bar:
         services.runner.catch_up(bar.update)
@@ -214,13 +229,13 @@ def cmd_election_load(args: argparse.Namespace) -> int:
     try:
         eid = document["election"].get("id")
         create_election(services.app, SYSTEM, eid, document["election"].get("name", ""))
-        for contest in document.get("contests", []):
-            define_contest(services.app, services.ref, SYSTEM, eid, contest)
         tree = {"regions": document.get("regions", []), "tps": document.get("tps", [])}
         with Progress("regions", len(tree["tps"])) as bar:
             summary = load_regions(
                 services.app, services.ref, SYSTEM, eid, [tree], lambda n: bar.update(n)
             )
+        for contest in document.get("contests", []):  # a contest runs over a loaded region
+            define_contest(services.app, services.ref, SYSTEM, eid, contest)
         print(json.dumps({"election": eid, **summary.to_dict()}))
     finally:
         services.close()
@@ -353,53 +368,6 @@ def _summary(services: Services, eid: str, cid: str, code: str) -> dict[str, Any
             "winner",
         )
     }
-
-
-def cmd_projections_rebuild(args: argparse.Namespace) -> int:
-    services = _services()
-    try:
-        with Progress("rebuild", services.runner.head()) as bar:
-            count = parallel.rebuild(services.settings, services.runner, bar.update)
-        print(
-            json.dumps({"rebuilt": True, "events": count, "position": services.runner.position()})
-        )
-    finally:
-        services.close()
-    return 0
-
-
-def cmd_projections_run(args: argparse.Namespace) -> int:
-    import signal
-    import threading
-
-    services = _services()
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    try:
-        parallel.run(services.settings, stop, services.runner)
-    finally:
-        services.close()
-    return 0
-
-
-def cmd_projections_status(args: argparse.Namespace) -> int:
-    services = _services()
-    try:
-        head = services.runner.head()
-        positions = services.runner.positions()
-        print(
-            json.dumps(
-                {
-                    "log_head": head,
-                    "projections": positions,
-                    "lag": {k: head - v for k, v in positions.items()},
-                }
-            )
-        )
-    finally:
-        services.close()
-    return 0
 
 
 def cmd_token_create(args: argparse.Namespace) -> int:

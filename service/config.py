@@ -6,16 +6,26 @@ REKAP_EVIDENCE_DIR  where evidence files (photos, PDFs) are kept (default var/ev
 REKAP_AUDIT_KEY     PEM file of the Ed25519 key that signs tree heads (default var/audit-key.pem,
                     generated on first use)
 REKAP_POOL_SIZE     PostgreSQL connections per process and store (default 4)
+REKAP_DB_CONNECT_TIMEOUT    seconds a new PostgreSQL connection may take (default 3)
+REKAP_DB_POOL_TIMEOUT       seconds a caller waits for a pooled connection (default 3)
+REKAP_DB_STATEMENT_TIMEOUT  seconds a statement may run in an API worker (default 30; 0: none)
+REKAP_PROJECTION_LEASE      seconds a projection runner's heartbeat stays valid (default 15)
+REKAP_LOG_ORIGIN    the audit log's identity in its checkpoints and the name of its key: a
+                    schema-less URL, one per deployment (default localhost/rekap-dev)
+REKAP_WITNESSES     a file of witness verifier keys, one a line, whose cosignatures the log
+                    accepts and attaches to its checkpoints (default var/witnesses.txt, if any)
 """
 
 from __future__ import annotations
 
+import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
 
 DEFAULT_DATABASE_URL = "sqlite:///var/rekap.db"
+DEFAULT_LOG_ORIGIN = "localhost/rekap-dev"
 
 
 class ConfigError(Exception):
@@ -38,7 +48,9 @@ class DatabaseConfig:
     def is_sqlite(self) -> bool:
         return self.dialect == "sqlite"
 
-    def eventsourcing_env(self, *, create_table: bool, pool_size: int) -> dict[str, str]:
+    def eventsourcing_env(
+        self, *, create_table: bool, pool_size: int, pool_timeout: float = 3.0
+    ) -> dict[str, str]:
         """The library's environment for this store (create_table only in `rekap init`)."""
         env = {"CREATE_TABLE": "y" if create_table else "n"}
         if self.is_sqlite:
@@ -60,7 +72,9 @@ class DatabaseConfig:
                 POSTGRES_MAX_OVERFLOW=str(pool_size),
                 # A stuck writer must not block every other writer forever.
                 POSTGRES_LOCK_TIMEOUT="5",
-                POSTGRES_CONNECT_TIMEOUT="10",
+                # The library's name for how long a caller waits for a pooled connection
+                # (whole seconds); the libpq connect timeout is set by Rekap itself.
+                POSTGRES_CONNECT_TIMEOUT=str(max(1, math.ceil(pool_timeout))),
             )
         return env
 
@@ -97,11 +111,25 @@ def parse_database_url(url: str) -> DatabaseConfig:
 
 
 @dataclass(frozen=True)
+class StoreTimeouts:
+    """How long a process waits on PostgreSQL before it gives up (and the API answers 503)."""
+
+    connect: float = 3.0  # a new connection (libpq rounds up to whole seconds, 2 at least)
+    pool: float = 3.0  # a free connection from a pool
+    statement: float = 30.0  # one statement of an API request, under gunicorn's 60 s (0: none)
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseConfig
     evidence_dir: Path
     audit_key: Path
     pool_size: int = 4
+    timeouts: StoreTimeouts = StoreTimeouts()
+    projection_lease: float = 15.0
+    limit_statements: bool = False  # only the API's requests run under timeouts.statement
+    log_origin: str = DEFAULT_LOG_ORIGIN
+    witnesses: Path = Path("var/witnesses.txt")
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -111,9 +139,51 @@ class Settings:
             pool_size = int(env.get("REKAP_POOL_SIZE", "4"))
         except ValueError:
             raise ConfigError("REKAP_POOL_SIZE must be a whole number") from None
+        origin = env.get("REKAP_LOG_ORIGIN") or DEFAULT_LOG_ORIGIN
+        if not origin.isprintable() or any(c.isspace() or c == "+" for c in origin):
+            raise ConfigError(
+                f"REKAP_LOG_ORIGIN: {origin!r} must be a schema-less URL without spaces or '+' "
+                "(e.g. rekap.kpu.go.id/pilkada-2024)"
+            )
         return cls(
             database=parse_database_url(env.get("REKAP_DATABASE_URL") or DEFAULT_DATABASE_URL),
             evidence_dir=Path(env.get("REKAP_EVIDENCE_DIR") or "var/evidence"),
             audit_key=Path(env.get("REKAP_AUDIT_KEY") or "var/audit-key.pem"),
             pool_size=pool_size,
+            timeouts=StoreTimeouts(
+                connect=_seconds(env, "REKAP_DB_CONNECT_TIMEOUT", 3.0),
+                pool=_seconds(env, "REKAP_DB_POOL_TIMEOUT", 3.0),
+                statement=_seconds(env, "REKAP_DB_STATEMENT_TIMEOUT", 30.0),
+            ),
+            projection_lease=_seconds(env, "REKAP_PROJECTION_LEASE", 15.0),
+            log_origin=origin,
+            witnesses=Path(env.get("REKAP_WITNESSES") or "var/witnesses.txt"),
         )
+
+    def for_requests(self) -> Settings:
+        """These settings for a process that answers HTTP requests: statements are bounded."""
+        return replace(self, limit_statements=True)
+
+    @property
+    def statement_timeout(self) -> float:
+        return self.timeouts.statement if self.limit_statements else 0.0
+
+    def connect_options(self) -> dict[str, str]:
+        """libpq settings for every PostgreSQL connection this process opens."""
+        options = {"connect_timeout": str(max(2, math.ceil(self.timeouts.connect)))}
+        if self.statement_timeout > 0:
+            options["options"] = f"-c statement_timeout={int(self.statement_timeout * 1000)}"
+        return options
+
+
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not '{raw}'") from None
+    if not math.isfinite(value) or value < 0:
+        raise ConfigError(f"{name} must be a number of seconds, not '{raw}'")
+    return value

@@ -23,6 +23,8 @@ from psycopg_pool import ConnectionPool
 from service.config import DatabaseConfig
 
 Row = dict[str, Any]
+ADMIN_CONNECT_TIMEOUT = 3  # seconds, for the one-off connections of `rekap init` and the tests
+RECONNECT_TIMEOUT = 10.0  # seconds a pool keeps retrying a lost server before it gives up
 _INSERT_HEAD = re.compile(r"\s*INSERT INTO (\w+) \(([^)]*)\)\s*$")
 
 
@@ -117,7 +119,16 @@ class Tx:
 class Database:
     """A small pool of connections for rekap's own tables, on SQLite or PostgreSQL."""
 
-    def __init__(self, config: DatabaseConfig, pool_size: int = 4) -> None:
+    def __init__(
+        self,
+        config: DatabaseConfig,
+        pool_size: int = 4,
+        *,
+        pool_timeout: float = 3.0,
+        connect_options: dict[str, str] | None = None,
+    ) -> None:
+        """`pool_timeout`: how long a caller waits for a connection before PoolTimeout (the
+        API's 503); `connect_options`: libpq settings (Settings.connect_options)."""
         self.config = config
         self.is_sqlite = config.is_sqlite
         self._local = threading.local()
@@ -125,6 +136,8 @@ class Database:
         if self.is_sqlite:
             Path(config.path).parent.mkdir(parents=True, exist_ok=True)
         else:
+            extra = dict(connect_options or {})
+            options = " ".join([f"-c search_path={config.schema}", extra.pop("options", "")])
             self._pool = ConnectionPool(
                 conninfo="",
                 kwargs={
@@ -133,14 +146,19 @@ class Database:
                     "user": config.user,
                     "password": config.password,
                     "dbname": config.dbname,
-                    "options": f"-c search_path={config.schema}",
+                    "options": options.strip(),
                     "row_factory": dict_row,
                     "autocommit": False,
+                    **extra,
                 },
                 min_size=1,
                 max_size=max(pool_size, 1),
                 open=True,
-                timeout=30,
+                timeout=pool_timeout,
+                # Retry a lost server every few seconds, not with a backoff that grows for
+                # five minutes: after an outage the pool gives up, and the next caller starts
+                # a fresh attempt at once.
+                reconnect_timeout=RECONNECT_TIMEOUT,
             )
 
     def _sqlite_connection(self) -> sqlite3.Connection:
@@ -223,6 +241,7 @@ class Database:
 
 def connect_admin(config: DatabaseConfig, **options: Any) -> psycopg.Connection[Any]:
     """A plain autocommit connection to the PostgreSQL server of `config` (for DDL)."""
+    options.setdefault("connect_timeout", ADMIN_CONNECT_TIMEOUT)
     return psycopg.connect(
         host=config.host,
         port=config.port,

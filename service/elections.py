@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from domain.access import Actor, require_admin
 from domain.contests import Contest, parse_contest
 from domain.election import ContestDefinition, Election, RegionBatch
-from domain.errors import Conflict, InvalidInput
+from domain.errors import Conflict, FieldError, InvalidInput
 from domain.regions import RegionChunk, parse_region_tree
 from service.application import Rekap
 from service.reference import Reference
@@ -49,6 +49,15 @@ def define_contest(
     require_admin(actor)
     ref.require_election(election_id)
     contest = parse_contest(election_id, data)
+    region_name = ref.region_name(election_id, contest.region)
+    if region_name is None:
+        message = (
+            f"region {contest.region} is not in the region tree of '{election_id}': load the "
+            "regions first"
+        )
+        raise InvalidInput(message, [FieldError("region", message)])
+    if not contest.name:  # named as its forms name it: "Pemilihan Gubernur ... DKI JAKARTA"
+        contest = replace(contest, name=f"{contest.kind.title} {region_name}")
     existing = app.get_or_none(ContestDefinition.create_id(election_id, contest.contest_id))
     if existing is not None:
         if existing.contest != contest.to_dict():

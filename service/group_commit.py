@@ -26,6 +26,7 @@ from typing import Any
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from domain.errors import DomainError
 from service.application import Rekap
 
 MAX_GROUP = 200
@@ -99,8 +100,9 @@ class GroupCommit:
                 return
             try:
                 recordings = self.app.save(*(e for s in group for e in s.events))
-            except IntegrityError:
-                # Nothing of the group was written: each member alone gets its own answer.
+            except (IntegrityError, DomainError):
+                # Nothing of the group was written (a duplicate, or an event refused as it was
+                # encoded): each member alone gets its own answer.
                 for slot in group:
                     self._save_alone(slot)
                 return

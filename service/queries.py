@@ -14,6 +14,7 @@ from service.db import Database, Tx
 from service.plenary_queries import PlenaryQueries
 
 TPS_LIST_LIMIT = 100
+SEARCH_LIMIT = 50
 # Regions with their totals for one contest (the contest id is the first parameter), and
 # how far the recap has applied the log (every statement of a read shares one snapshot).
 REGION_WITH_TOTALS = (
@@ -168,6 +169,32 @@ class RecapQueries:
         return Verdict(
             VerdictStatus.PENDING, contest.winner_rule, live.candidates, detail, live.facts
         ).to_dict()
+
+    # -- names, and finding a region by its name ---------------------------------------------
+
+    def names(self, election_id: str, codes: list[str]) -> dict[str, str]:
+        """The names of regions and TPS by code; codes that name nothing are left out."""
+        if not codes:
+            return {}
+        rows = self.db.query(
+            f"SELECT code, name FROM {self.p}region WHERE election_id = %s "
+            f"AND code IN ({', '.join(['%s'] * len(codes))})",
+            (election_id, *codes),
+        )
+        return {r["code"]: r["name"] for r in rows}
+
+    def find_regions(
+        self, election_id: str, text: str, limit: int = SEARCH_LIMIT
+    ) -> list[dict[str, Any]]:
+        """Regions (not TPS) whose name holds `text`, ignoring case; larger tiers first."""
+        escaped = text.upper().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        rows = self.db.query(
+            f"SELECT code, name, tier FROM {self.p}region WHERE election_id = %s "
+            "AND tier IN ('provinsi', 'kabkota', 'kecamatan', 'desa') "
+            "AND UPPER(name) LIKE %s ESCAPE '\\' ORDER BY LENGTH(code), code LIMIT %s",
+            (election_id, f"%{escaped}%", limit),
+        )
+        return [dict(r) for r in rows]
 
     # -- one TPS ---------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ Both are immutable once recorded, so a cache can never be stale; only misses go 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -18,6 +19,8 @@ from service.application import Rekap
 class Reference:
     def __init__(self, app: Rekap, cache_size: int = 2048) -> None:
         self.app = app
+        # Provinces and kab/kota are known from the region read model (set at bootstrap).
+        self.region_name_in_read_model: Callable[[str, str], str | None] | None = None
         self._batch = lru_cache(maxsize=cache_size)(self._load_batch)
         self._contests: dict[tuple[str, str], Contest] = {}
         self._elections: set[str] = set()
@@ -58,9 +61,17 @@ class Reference:
         return batch["tps"][tps]
 
     def region_exists(self, election_id: str, code: str) -> bool:
-        if tier_of(code) in (Tier.NASIONAL, Tier.PROVINSI, Tier.KABKOTA):
-            return True  # checked against the read model by callers that need names
+        if tier_of(code) is Tier.TPS:
+            batch = self._batch(election_id, code[:6])
+            return batch is not None and code in batch["tps"]
+        return self.region_name(election_id, code) is not None
+
+    def region_name(self, election_id: str, code: str) -> str | None:
+        """The region's name in the election's tree; None when the tree does not hold it."""
+        if tier_of(code) is Tier.NASIONAL:
+            return "INDONESIA"
+        if tier_of(code) in (Tier.PROVINSI, Tier.KABKOTA):
+            lookup = self.region_name_in_read_model
+            return lookup(election_id, code) if lookup is not None else None
         batch = self._batch(election_id, code[:6])
-        return (batch is not None and code in batch["regions"]) or (
-            batch is not None and code in batch["tps"]
-        )
+        return None if batch is None else batch["regions"].get(code)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -11,9 +11,17 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError
 
 from domain.access import Actor, require_result_writer
-from domain.codes import is_within, normalise
+from domain.codes import is_within, tps_code
 from domain.contests import Contest
-from domain.errors import Conflict, DomainError, ErrorList, Forbidden, InvalidInput, NotFound
+from domain.errors import (
+    Conflict,
+    DomainError,
+    ErrorList,
+    FieldError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 from domain.form import Form, parse_form
 from domain.rules import check_form
 from domain.tps_result import TpsResult
@@ -92,7 +100,7 @@ def prepare_submission(
     body: dict[str, Any],
 ) -> Submission:
     """Check everything a submission must be before anything is stored."""
-    code = _tps_code(tps)
+    code = tps_code(tps)
     require_result_writer(actor, code)
     contest = ctx.ref.contest(election_id, contest_id)
     _require_tps(ctx, contest, code)
@@ -151,7 +159,7 @@ def correct(
     expected_version: int,
 ) -> ResultOutcome:
     """Record a corrected reading before the plenary (KPPS or operator), with a reason."""
-    code = _tps_code(tps)
+    code = tps_code(tps)
     require_result_writer(actor, code)
     contest = ctx.ref.contest(election_id, contest_id)
     _require_tps(ctx, contest, code)
@@ -219,16 +227,20 @@ def submit_bulk(
     items: list[dict[str, Any]],
     source: str = "bulk",
     chunk: int = 500,
+    refused: Mapping[int, list[FieldError]] | None = None,
 ) -> list[BulkItem]:
     """Many first submissions: each item all-or-nothing, answered item by item.
 
     New results are saved many to a transaction; existing ones are answered as retries or
     conflicts without a write, so a whole province goes in at the speed of batched inserts.
+    `refused` holds the items the edge found faults in (text that cannot be stored), by index.
     """
     answers: dict[int, BulkItem] = {}
     prepared: list[tuple[int, Submission]] = []
     for index, item in enumerate(items):
         try:
+            if refused and index in refused:
+                raise InvalidInput("the item holds what cannot be stored", refused[index])
             if not isinstance(item, dict):
                 raise InvalidInput("an item is an object with tps and the submission")
             body = {k: v for k, v in item.items() if k != "tps"}
@@ -347,13 +359,6 @@ def _outcome(
         anomalies=[a.to_dict() for a in check_form(form)],
         submission_id=result.submission_id,
     )
-
-
-def _tps_code(tps: str) -> str:
-    code = normalise(tps)
-    if len(code) != 13:
-        raise InvalidInput(f"'{tps}' is not a TPS code (13 digits: desa code and TPS number)")
-    return code
 
 
 def _require_tps(ctx: ResultsContext, contest: Contest, tps: str) -> None:

@@ -11,16 +11,36 @@ written are the library's own, unchanged.
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
 
 from eventsourcing.persistence import JSONTranscoder
 
+from domain.errors import InvalidInput
+
 TYPE_KEY = b'"_type_"'
+ESCAPED_NUL = b"\\u0000"
+# \u0000 as JSON writes a NUL, not a backslash of the text followed by "u0000"
+NUL_IN_JSON = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _loads = json.JSONDecoder().decode
 
 
 class EventTranscoder(JSONTranscoder):
+    def encode(self, obj: Any) -> bytes:
+        """The library's bytes, refused when the read models could not hold them.
+
+        The edge refuses such text (service/json_input.py); this is the last guard before the
+        log, where an event is forever and a projection that cannot apply it stops.
+        """
+        try:
+            data = super().encode(obj)
+        except UnicodeEncodeError:
+            raise InvalidInput("an event cannot hold a lone surrogate: it is not text") from None
+        if ESCAPED_NUL in data and NUL_IN_JSON.search(data):
+            raise InvalidInput("an event cannot hold a NUL character")
+        return data
+
     def decode(self, data: bytes) -> Any:
         typed = data.count(TYPE_KEY)
         if typed <= 1:

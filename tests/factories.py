@@ -57,8 +57,8 @@ def setup_election(
     services: Services, contest: dict[str, Any] | None = None, election_id: str = ELECTION
 ) -> None:
     create_election(services.app, SYSTEM, election_id, "Pemilihan Uji 2024")
-    define_contest(services.app, services.ref, SYSTEM, election_id, contest or GUBERNUR)
     load_regions(services.app, services.ref, SYSTEM, election_id, [TREE])
+    define_contest(services.app, services.ref, SYSTEM, election_id, contest or GUBERNUR)
 
 
 def split(total: int, men_share: float = 0.5) -> dict[str, int]:
@@ -114,3 +114,31 @@ def kpps(tps: str) -> Actor:
 
 def operator(kab: str) -> Actor:
     return Actor(id=f"operator-{kab}", role=Role.OPERATOR, scope=kab)
+
+
+def poison_event(services: Services) -> tuple[int, str]:
+    """An event stored through the application whose state the recap cannot read: what an
+    event the projections cannot apply looks like to the runner (a NUL byte in a reason on
+    PostgreSQL was one). Its log position and aggregate id."""
+    from eventsourcing.persistence import StoredEvent
+
+    aggregate = uuid.uuid4()
+    services.app.recorder.insert_events(
+        [
+            StoredEvent(
+                originator_id=aggregate,
+                originator_version=1,
+                topic="rekap:TpsResult.Submitted",
+                state=b'{"not": "a submission"',
+            )
+        ]
+    )
+    return services.runner.head(), str(aggregate)
+
+
+def submit_votes(services: Services, tps: str, votes: dict[str, int]) -> int:
+    """A consistent first submission of `tps` by its KPPS; its log position."""
+    from service.results import submit
+
+    body = submission(pilkada_form(DPT[tps], votes))
+    return submit(services.results, kpps(tps), ELECTION, CONTEST, tps, body).position

@@ -9,5 +9,6 @@ from api.blueprints.health import blp as health
 from api.blueprints.plenary import blp as plenary
 from api.blueprints.recap import blp as recap
 from api.blueprints.results import blp as results
+from api.blueprints.tlog import blp as tlog
 
-ALL_BLUEPRINTS = [health, elections, results, recap, plenary, evidence, audit]
+ALL_BLUEPRINTS = [health, elections, results, recap, plenary, evidence, audit, tlog]

@@ -34,11 +34,12 @@ HASH = {"description": "SHA-256, 64 lowercase hex characters"}
 
 class AsOfArgs(WaitForArgs):
     as_of = f.String(
+        validate=v.Length(1, 64),
         metadata={
             "description": "answer the document as it stood at this log position or ISO 8601 "
             "time, replayed from the log",
             "example": "2024-11-27T18:00:00+07:00",
-        }
+        },
     )
 
 
@@ -103,6 +104,12 @@ class TreeHeadSchema(Strict):
     timestamp = f.String(required=True, metadata={"example": "2024-11-27T18:00:00Z"})
     signature = f.String(required=True, metadata={"description": "base64 Ed25519 signature"})
     key_id = f.String(required=True)
+    origin = f.String(
+        metadata={
+            "description": "the log's origin: the signature is over the checkpoint text "
+            "(absent on heads signed before checkpoints, over rekap-tree-head-v1)"
+        }
+    )
 
 
 class PublicKeySchema(Strict):
@@ -110,6 +117,11 @@ class PublicKeySchema(Strict):
     algorithm = f.String(required=True)
     public_key = f.String(required=True, metadata={"description": "base64 of the raw 32 bytes"})
     pem = f.String(required=True)
+    origin = f.String(required=True, metadata={"description": "the checkpoints' origin line"})
+    vkey = f.String(
+        required=True,
+        metadata={"description": "the note verifier key of the checkpoints (c2sp signed-note)"},
+    )
 
 
 class InclusionArgs(Strict):

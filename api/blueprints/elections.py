@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.auth import current_actor, public, requires
-from api.http import Blueprint, await_position, problems, public_read, services
+from api.http import Blueprint, await_position, body_limit, problems, public_read, services
 from api.schemas import (
     ContestCreatedSchema,
     ContestSchema,
@@ -21,6 +21,7 @@ from domain.access import Role
 from service.elections import create_election, define_contest, load_regions
 
 blp = Blueprint("elections", __name__, url_prefix="/api/v1", description="Elections")
+REGION_TREE_BODY = 64 * 1024 * 1024  # a province's regions and TPS in one request
 
 
 @blp.route("/elections", methods=["POST"])
@@ -82,6 +83,7 @@ def create_contest(body: dict[str, Any], eid: str) -> Any:
 
 
 @blp.route("/elections/<eid>/regions", methods=["PUT"])
+@body_limit(REGION_TREE_BODY)
 @requires(Role.ADMIN)
 @blp.arguments(RegionTreeSchema)
 @blp.response(200, RegionsLoadedSchema)

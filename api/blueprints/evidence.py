@@ -8,7 +8,7 @@ from flask import request, send_file, url_for
 from flask_smorest import abort
 
 from api.auth import public, requires
-from api.http import Blueprint, problems, services
+from api.http import Blueprint, body_limit, problems, services
 from api.schemas import EvidenceOutSchema
 from domain.access import Role
 from service.evidence import MAX_BYTES, MEDIA_TYPES, SHA256, TooLarge, UnsupportedMedia
@@ -33,6 +33,7 @@ UPLOAD_BODY = {
 
 
 @blp.route("/evidence", methods=["POST"])
+@body_limit(MAX_BYTES + 1)
 @requires(*UPLOADERS)
 @blp.doc(requestBody=UPLOAD_BODY)
 @blp.response(201, EvidenceOutSchema, description="stored")

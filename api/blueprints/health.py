@@ -9,6 +9,7 @@ import marshmallow as ma
 from api.auth import public
 from api.http import Blueprint, problems, services
 from api.problems import problem
+from service.projections.health import readiness
 
 blp = Blueprint("health", __name__, url_prefix="/", description="Liveness and readiness")
 
@@ -17,9 +18,35 @@ class HealthSchema(ma.Schema):
     status = ma.fields.String(required=True)
 
 
+class ProjectionErrorSchema(ma.Schema):
+    message = ma.fields.String(required=True, metadata={"description": "the error, as raised"})
+    position = ma.fields.Integer(
+        allow_none=True, metadata={"description": "log position of the event it cannot apply"}
+    )
+    aggregate = ma.fields.String(allow_none=True, metadata={"description": "its aggregate id"})
+    topic = ma.fields.String(allow_none=True, metadata={"description": "its event topic"})
+    since = ma.fields.String(required=True, metadata={"description": "first failure (UTC)"})
+    seconds = ma.fields.Float(required=True, metadata={"description": "stuck for so long"})
+    attempts = ma.fields.Integer(required=True)
+
+
 class LagSchema(ma.Schema):
     position = ma.fields.Integer(required=True)
     lag = ma.fields.Integer(required=True, metadata={"description": "events not yet applied"})
+    running = ma.fields.Boolean(
+        required=True, metadata={"description": "a runner holds an unexpired lease on it"}
+    )
+    holder = ma.fields.String(
+        allow_none=True, metadata={"description": "the process that last ran it"}
+    )
+    heartbeat_age = ma.fields.Float(
+        allow_none=True, metadata={"description": "seconds since its runner last renewed"}
+    )
+    error = ma.fields.Nested(
+        ProjectionErrorSchema,
+        allow_none=True,
+        metadata={"description": "the event it cannot apply, until it moves again"},
+    )
 
 
 class ReadySchema(HealthSchema):
@@ -43,16 +70,33 @@ def healthz() -> Any:
 @blp.response(200, ReadySchema)
 @problems(blp, 503)
 def readyz() -> Any:
-    """The store answers; the projections' lag behind the log."""
+    """The store answers, and the read models will keep up with the log.
+
+    503 `unavailable` when the store does not answer; 503 `not_ready` (its `detail` says why,
+    `projections` as below) when a projection is stuck on an event it cannot apply, or is
+    behind the log while no runner renews its lease (the projection process is down).
+    """
     runner = services().runner
     try:
-        head = runner.head()
         positions = runner.positions()
+        head = runner.head()
+        states = runner.health()
     except Exception as exc:  # any failure of the store means not ready
-        return problem(503, f"the store does not answer: {exc.__class__.__name__}")
-    document = {
-        "status": "ready",
-        "log_head": head,
-        "projections": {k: {"position": v, "lag": head - v} for k, v in positions.items()},
-    }
+        return problem(
+            503,
+            f"the store does not answer: {exc.__class__.__name__}",
+            "unavailable",
+            headers={**NO_STORE, "Retry-After": "2"},
+        )
+    state = readiness(head, positions, states)
+    if not state.ready:
+        return problem(
+            503,
+            "; ".join(state.problems),
+            "not_ready",
+            headers={**NO_STORE, "Retry-After": "5"},
+            log_head=head,
+            projections=state.projections,
+        )
+    document = {"status": "ready", "log_head": head, "projections": state.projections}
     return document, 200, NO_STORE

@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, request
+from flask import Response, request, url_for
 from marshmallow import fields as f
 from marshmallow import validate as v
 
 from api.auth import current_actor, public, requires
 from api.blueprints.audit import AsOfArgs, as_of_read
 from api.http import Blueprint, await_position, problems, public_read, services
-from api.schemas import DomainChecked, FormSchema, Strict, WaitForArgs
+from api.schemas import CODE, ID, DomainChecked, FormSchema, Strict, WaitForArgs
 from domain.access import Role
 from domain.codes import normalise
 from domain.plenary import plenary_tier
@@ -36,14 +36,14 @@ TEXT = v.Length(min=1, max=use.MAX_TEXT)
 
 
 class CorrectionBodySchema(Strict):
-    tps = f.String(required=True, metadata={"description": "the TPS whose figures are corrected"})
+    tps = f.String(required=True, validate=CODE, metadata={"description": "the TPS corrected"})
     form = DomainChecked(FormSchema, required=True)
     reason = f.String(required=True, validate=TEXT)
-    objection_id = f.String(allow_none=True, load_default=None)
+    objection_id = f.String(allow_none=True, load_default=None, validate=ID)
 
 
 class ResolutionCorrectionSchema(Strict):
-    tps = f.String(required=True)
+    tps = f.String(required=True, validate=CODE)
     form = DomainChecked(FormSchema, required=True)
     reason = f.String(required=True, validate=TEXT)
 
@@ -53,6 +53,7 @@ class ObjectionSchema(Strict):
     target = f.String(
         allow_none=True,
         load_default=None,
+        validate=v.Length(1, use.MAX_TEXT),
         metadata={"description": "a TPS code (subject tps), a child region (region), or free"},
     )
     detail = f.String(required=True, validate=TEXT)
@@ -90,7 +91,12 @@ class CertificationSchema(Strict):
 class OrderSchema(Strict):
     kind = f.String(required=True, validate=v.OneOf(["re_recap", "re_count", "re_vote"]))
     ref = f.String(required=True, validate=TEXT, metadata={"example": "MK 123/2025"})
-    tps = f.List(f.String(), load_default=list, metadata={"description": "re_vote: the TPS"})
+    tps = f.List(
+        f.String(validate=CODE),
+        load_default=list,
+        validate=v.Length(max=1000),
+        metadata={"description": "re_vote: the TPS"},
+    )
 
 
 class ReopenSchema(Strict):
@@ -99,7 +105,7 @@ class ReopenSchema(Strict):
 
 
 class RevoteSchema(Strict):
-    tps = f.String(required=True)
+    tps = f.String(required=True, validate=CODE)
     form = DomainChecked(FormSchema, required=True)
 
 
@@ -316,7 +322,13 @@ def certificate(
         format is None
         and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
     ):
-        return Response(render_html(document), mimetype="text/html")
+        page = render_html(
+            document,
+            request.url_root,
+            stylesheet=url_for("site.static", filename="d_hasil.css"),
+            icon=url_for("site.static", filename="favicon.svg"),
+        )
+        return Response(page, mimetype="text/html")
     return public_read(document)
 
 

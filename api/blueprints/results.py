@@ -12,6 +12,7 @@ from api.http import (
     IF_MATCH,
     Blueprint,
     await_position,
+    body_limit,
     if_match_version,
     problems,
     public_read,
@@ -27,7 +28,7 @@ from api.schemas import (
     TpsResultSchema,
 )
 from domain.access import Role
-from domain.codes import normalise
+from domain.codes import tps_code
 from service.audit.history import tps_history
 from service.results import BulkItem, ResultOutcome, correct, submit, submit_bulk
 
@@ -35,6 +36,7 @@ blp = Blueprint("results", __name__, url_prefix="/api/v1", description="TPS resu
 
 TPS_PATH = "/elections/<eid>/contests/<cid>/tps/<tps>"
 RESULT_WRITERS = (Role.KPPS, Role.OPERATOR)
+BULK_BODY = 64 * 1024 * 1024  # a whole kab/kota of forms per request
 
 
 @blp.route(f"{TPS_PATH}/submissions", methods=["POST"])
@@ -76,7 +78,7 @@ def tps_result(
     if as_of is not None:
         return as_of_read("tps", eid, cid, tps, as_of)
     await_position(wait_for)
-    document = services().queries.tps_result(eid, cid, normalise(tps))
+    document = services().queries.tps_result(eid, cid, tps_code(tps))
     return public_read(document, etag=str(document["version"]))
 
 
@@ -93,6 +95,7 @@ def history(eid: str, cid: str, tps: str, after: int = 0, limit: int = 100) -> A
 
 
 @blp.route("/elections/<eid>/contests/<cid>/submissions:bulk", methods=["POST"])
+@body_limit(BULK_BODY)
 @requires(Role.OPERATOR)
 @blp.arguments(BulkRequestSchema(many=True))
 @blp.response(200, BulkOutSchema, description="one answer per item, in order")
@@ -100,7 +103,9 @@ def history(eid: str, cid: str, tps: str, after: int = 0, limit: int = 100) -> A
 def bulk(items: list[dict[str, Any]], eid: str, cid: str) -> Any:
     """Many first submissions (an operator's import): each item all-or-nothing, answered alone."""
     services().ref.contest(eid, cid)  # an unknown election or contest fails the whole request
-    answers = submit_bulk(services().results, current_actor(), eid, cid, items)
+    answers = submit_bulk(
+        services().results, current_actor(), eid, cid, items, refused=getattr(items, "faults", None)
+    )
     counts: dict[str, int] = {}
     for answer in answers:
         counts[str(answer.status)] = counts.get(str(answer.status), 0) + 1

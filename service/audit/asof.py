@@ -23,12 +23,20 @@ are answered as they stood.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from domain.codes import PLENARY_TIERS, Tier, ancestors, is_within, normalise, tier_of
+from domain.codes import (
+    PLENARY_TIERS,
+    Tier,
+    ancestors,
+    is_within,
+    normalise,
+    tier_of,
+    tps_code,
+)
 from domain.contests import Contest
 from domain.election import ContestDefinition, Election, RegionBatch
 from domain.errors import FieldError, InvalidInput
@@ -44,7 +52,6 @@ from service.projections.plenary import PLENARY_EVENTS, PlenaryProjection
 from service.projections.recap import RecapProjection
 from service.queries import RecapQueries
 
-RESULT_TOPICS = ["rekap:TpsResult.Submitted", "rekap:TpsResult.Corrected"]
 BATCH_TOPICS = ["rekap:RegionBatch.Loaded"]
 PLENARY_TOPICS = [cls.TOPIC for cls in PLENARY_EVENTS]
 APPLY_CHUNK = 1000
@@ -98,6 +105,24 @@ def region_as_of(
         return RecapQueries(db).region(election_id, contest_id, code)
 
 
+def region_and_plenary_as_of(
+    services: Services, election_id: str, contest_id: str, code: str, position: int
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A region's recap and (at a tier that holds one) its plenary, from a single replay: the
+    public site shows both on one page."""
+    code = normalise(code)
+    contest = services.ref.contest(election_id, contest_id)
+    raw = _events_shaping(services, contest, code, position)
+    with scratch_database() as db:
+        _replay(services, db, raw, election_id, contest_id, position)
+        queries = RecapQueries(db)
+        region = queries.region(election_id, contest_id, code)
+        plenary = None
+        if tier_of(code) in contest.plenary_tiers:
+            plenary = queries.plenaries.plenary(contest, code)
+        return region, plenary
+
+
 def _events_shaping(
     services: Services, contest: Contest, code: str, position: int
 ) -> list[dict[str, Any]]:
@@ -109,7 +134,7 @@ def _events_shaping(
     if tier_of(code) in (Tier.NASIONAL, Tier.PROVINSI) or code == contest.region:
         raw = _setup_events(services, election_id, contest_id, position)
         raw += _by_topic(services, BATCH_TOPICS, position)
-        raw += _by_topic(services, RESULT_TOPICS, position)
+        raw += _by_topic(services, list(TpsResult.RESULT_TOPICS), position)
         raw += _by_topic(services, PLENARY_TOPICS, position)
         return raw
     return _events_under(services, election_id, contest_id, code, position)
@@ -118,7 +143,7 @@ def _events_shaping(
 def tps_as_of(
     services: Services, election_id: str, contest_id: str, tps: str, position: int
 ) -> dict[str, Any]:
-    tps = normalise(tps)
+    tps = tps_code(tps)
     services.ref.contest(election_id, contest_id)
     raw = _events_under(services, election_id, contest_id, tps, position)
     with scratch_database() as db:
@@ -213,16 +238,20 @@ def _replay(
             pass  # later plenary events name only their plenary: keep every one
         elif getattr(event, "election_id", election_id) != election_id:
             continue
-        if isinstance(event, TpsResult.Submitted | TpsResult.Corrected) and (
-            event.contest_id != contest_id
-        ):
+        if isinstance(event, TpsResult.RESULT_EVENTS) and event.contest_id != contest_id:
             continue
         events.append(LoggedEvent(r["position"], event))
     replay_recap(db, events, position)
 
 
-def replay_recap(db: Database, events: Iterable[LoggedEvent], position: int) -> None:
-    """Fold `events` (in log order) into fresh recap and plenary tables, as of `position`."""
+def replay_recap(
+    db: Database,
+    events: Iterable[LoggedEvent],
+    position: int,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """Fold `events` (in log order) into fresh recap and plenary tables, as of `position`;
+    `progress` hears how many are folded, a chunk at a time."""
     projections: list[Any] = [RecapProjection(), PlenaryProjection()]
     db.execute_script(
         [
@@ -233,12 +262,14 @@ def replay_recap(db: Database, events: Iterable[LoggedEvent], position: int) -> 
     )
     with db.transaction() as tx:
         chunk: list[LoggedEvent] = []
-        for event in events:
+        for done, event in enumerate(events, start=1):
             chunk.append(event)
             if len(chunk) == APPLY_CHUNK:
                 for projection in projections:
                     projection.apply(tx, chunk)
                 chunk = []
+                if progress:
+                    progress(done)
         for projection in projections:
             projection.apply(tx, chunk)
             tx.execute(

@@ -18,7 +18,6 @@ the public key obtained elsewhere).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +25,10 @@ from typing import Any
 from domain.codes import Tier, is_within
 from service.audit.compact import CompactRange
 from service.audit.events import catch_up_quietly, iter_events
+from service.audit.findings import Phases, quiet
 from service.audit.leaves import check_record, record_leaf_hash, state_of
 from service.audit.signing import TreeHead, verify_tree_head
+from service.audit.trusted import TrustedInputError, public_key_from
 from service.bootstrap import Services
 from service.projections.base import LoggedEvent
 from service.queries import RecapQueries
@@ -35,12 +36,10 @@ from service.queries import RecapQueries
 HEAD_FILE = "tree-head.json"
 EVENTS_FILE = "events.ndjson"
 RECAPS_FILE = "recaps.ndjson"
-Progress = Callable[[int, int], None]
+EVERY = 1000  # events or recaps between two progress updates
 
 
-def publish_bundle(
-    services: Services, directory: Path, progress: Progress | None = None
-) -> dict[str, Any]:
+def publish_bundle(services: Services, directory: Path, phases: Phases = quiet) -> dict[str, Any]:
     from service.audit.log import AuditLog
 
     audit = AuditLog.of(services)
@@ -54,16 +53,24 @@ def publish_bundle(
     )
     directory.mkdir(parents=True, exist_ok=True)
     count = 0
-    with (directory / EVENTS_FILE).open("w", encoding="utf-8") as out:
+    with (
+        phases("publish: events", head.size) as bar,
+        (directory / EVENTS_FILE).open("w", encoding="utf-8") as out,
+    ):
         for event in iter_events(services.app, services.db, 0, position):
             out.write(json.dumps(event, separators=(",", ":"), ensure_ascii=False) + "\n")
             count += 1
-            if progress and count % 1000 == 0:
-                progress(count, head.size)
+            if count % EVERY == 0:
+                bar.update(count)
+        bar.update(count)
     recaps = 0
     live_position = services.runner.position()
-    with (directory / RECAPS_FILE).open("w", encoding="utf-8") as out:
-        for eid, cid, code in _regions(services):
+    regions = _regions(services)
+    with (
+        phases("publish: recaps", len(regions)) as bar,
+        (directory / RECAPS_FILE).open("w", encoding="utf-8") as out,
+    ):
+        for eid, cid, code in regions:
             if live_position == position:
                 recap = services.queries.region(eid, cid, code)
             else:  # the log moved on meanwhile: answer as of the head, by replay
@@ -73,6 +80,9 @@ def publish_bundle(
             line = {"election": eid, "contest": cid, "code": code, "recap": recap}
             out.write(json.dumps(line, separators=(",", ":"), ensure_ascii=False) + "\n")
             recaps += 1
+            if recaps % 100 == 0:
+                bar.update(recaps)
+        bar.update(recaps)
     manifest = {
         "tree_head": head.to_dict(),
         "public_key": audit.signer.public_key_b64(),
@@ -102,60 +112,80 @@ def _regions(services: Services) -> list[tuple[str, str, str]]:
 class BundleCheck:
     ok: bool = True
     messages: list[str] = field(default_factory=list)
+    failures: int = 0
 
     def passed(self, message: str) -> None:
         self.messages.append(f"pass: {message}")
 
     def failed(self, message: str) -> None:
         self.ok = False
+        self.failures += 1
         self.messages.append(f"FAIL: {message}")
 
+    def verdict(self) -> str:
+        if self.ok:
+            return "OK"
+        return f"FAILED ({self.failures:,} {'check' if self.failures == 1 else 'checks'} failed)"
 
-def check_bundle(directory: Path, public_key: str | None = None) -> BundleCheck:
+
+def check_bundle(
+    directory: Path, public_key: str | None = None, phases: Phases = quiet
+) -> BundleCheck:
+    """Check a bundle from its files alone; never raises on what the files hold."""
     result = BundleCheck()
     try:
         manifest = json.loads((directory / HEAD_FILE).read_text(encoding="utf-8"))
+        if not isinstance(manifest, dict):
+            raise ValueError("it is not a JSON object")
         head = TreeHead.from_dict(manifest.get("tree_head"))
-    except (OSError, ValueError) as exc:
+        position = manifest.get("position", 0)
+        if not isinstance(position, int) or isinstance(position, bool) or position < 0:
+            raise ValueError("position is not a log position")
+    except (OSError, ValueError, RecursionError) as exc:
         result.failed(f"{HEAD_FILE} cannot be read: {exc}")
         return result
-    key = public_key or manifest.get("public_key")
+    key = public_key
     if not public_key:
         result.messages.append(
             "note: the public key is the bundle's own; pass --public-key to trust"
         )
-    if verify_tree_head(head, key):
-        result.passed(f"tree head signature is valid (size {head.size}, root {head.root})")
-    else:
-        result.failed(f"tree head signature is invalid (size {head.size}, key_id {head.key_id})")
+        try:
+            key = public_key_from(str(manifest.get("public_key", "")), f"{HEAD_FILE} public_key")
+        except TrustedInputError as exc:
+            result.failed(str(exc))
+    if key is not None:
+        if verify_tree_head(head, key):
+            result.passed(f"tree head signature is valid (size {head.size}, root {head.root})")
+        else:
+            result.failed(
+                f"tree head signature is invalid (size {head.size}, key_id {head.key_id})"
+            )
+    events = _check_events(directory, head, result, phases)
+    if events is not None:
+        _check_recaps(directory, events, position, result, phases)
+    return result
+
+
+def _check_events(
+    directory: Path, head: TreeHead, result: BundleCheck, phases: Phases
+) -> list[LoggedEvent] | None:
+    """Every line's leaf and fields, and the root of them all; the decoded events to replay."""
     app = _decoder()
     tree = CompactRange()
     events: list[LoggedEvent] = []
     try:
-        with (directory / EVENTS_FILE).open(encoding="utf-8") as lines:
+        with (
+            phases("check-bundle: events", head.size) as bar,
+            (directory / EVENTS_FILE).open(encoding="utf-8") as lines,
+        ):
             for number, line in enumerate(lines, start=1):
-                event = json.loads(line)
-                record = event.get("record")
-                problem = check_record(record)
-                if problem:
-                    result.failed(f"{EVENTS_FILE} line {number}: {problem}")
-                    continue
-                computed = record_leaf_hash(record).hex()
-                if event.get("leaf_hash") != computed:
-                    result.failed(
-                        f"{EVENTS_FILE} line {number} (position {record['position']}): leaf_hash "
-                        f"{event.get('leaf_hash')!r} is not the hash of its record ({computed})"
-                    )
-                if (event.get("position"), event.get("version")) != (
-                    record["position"],
-                    record["originator_version"],
-                ) or event.get("aggregate") != record["originator_id"]:
-                    result.failed(f"{EVENTS_FILE} line {number}: fields disagree with its record")
-                tree.append(bytes.fromhex(computed))
-                events.append(LoggedEvent(record["position"], _decode(app, record)))
-    except (OSError, ValueError) as exc:
+                _check_event(app, number, line, tree, events, result)
+                if number % EVERY == 0:
+                    bar.update(number)
+            bar.update(tree.size)
+    except (OSError, UnicodeDecodeError) as exc:
         result.failed(f"{EVENTS_FILE} cannot be read: {exc}")
-        return result
+        return None
     if tree.size != head.size:
         result.failed(f"{EVENTS_FILE} has {tree.size} events, the tree head {head.size}")
     elif tree.root().hex() != head.root:
@@ -164,8 +194,48 @@ def check_bundle(directory: Path, public_key: str | None = None) -> BundleCheck:
         )
     else:
         result.passed(f"the {tree.size} events of {EVENTS_FILE} have the signed root")
-    _check_recaps(directory, events, int(manifest.get("position", 0)), result)
-    return result
+    return events
+
+
+def _check_event(
+    app: Any,
+    number: int,
+    line: str,
+    tree: CompactRange,
+    events: list[LoggedEvent],
+    result: BundleCheck,
+) -> None:
+    where = f"{EVENTS_FILE} line {number}"
+    try:
+        event = json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        result.failed(f"{where} is not JSON: {exc}")
+        return
+    if not isinstance(event, dict):
+        result.failed(f"{where} is not an object")
+        return
+    record = event.get("record")
+    problem = check_record(record)
+    if problem:
+        result.failed(f"{where}: {problem}")
+        return
+    assert isinstance(record, dict)
+    computed = record_leaf_hash(record).hex()
+    if event.get("leaf_hash") != computed:
+        result.failed(
+            f"{where} (position {record['position']}): leaf_hash "
+            f"{event.get('leaf_hash')!r} is not the hash of its record ({computed})"
+        )
+    if (event.get("position"), event.get("version")) != (
+        record["position"],
+        record["originator_version"],
+    ) or event.get("aggregate") != record["originator_id"]:
+        result.failed(f"{where}: fields disagree with its record")
+    tree.append(bytes.fromhex(computed))
+    try:
+        events.append(LoggedEvent(record["position"], _decode(app, record)))
+    except Exception as exc:  # a record whose bytes are no event of rekap's
+        result.failed(f"{where} (position {record['position']}) cannot be decoded: {exc}")
 
 
 def _decoder() -> Any:
@@ -188,7 +258,11 @@ def _decode(app: Any, record: dict[str, Any]) -> Any:
 
 
 def _check_recaps(
-    directory: Path, events: list[LoggedEvent], position: int, result: BundleCheck
+    directory: Path,
+    events: list[LoggedEvent],
+    position: int,
+    result: BundleCheck,
+    phases: Phases,
 ) -> None:
     from service.audit.asof import replay_recap, scratch_database
 
@@ -197,25 +271,64 @@ def _check_recaps(
         result.failed(f"{RECAPS_FILE} is missing")
         return
     with scratch_database() as db:
-        replay_recap(db, events, position)
+        try:
+            with phases("check-bundle: replay", len(events)) as bar:
+                replay_recap(db, events, position, bar.update)
+                bar.update(len(events))
+        except Exception as exc:  # events a projection cannot apply: nothing to compare with
+            result.failed(f"{EVENTS_FILE} cannot be replayed: {exc}")
+            return
         queries = RecapQueries(db)
-        checked = 0
-        with path.open(encoding="utf-8") as lines:
-            for number, line in enumerate(lines, start=1):
-                item = json.loads(line)
-                try:
-                    expected = queries.region(item["election"], item["contest"], item["code"])
-                except Exception as exc:
-                    result.failed(f"{RECAPS_FILE} line {number}: replay has no such recap ({exc})")
-                    continue
-                published = item.get("recap")
-                if published != json.loads(json.dumps(expected)):
-                    fields = sorted(
-                        k for k in expected if published is None or published.get(k) != expected[k]
-                    )
-                    result.failed(
-                        f"{RECAPS_FILE} line {number} ({item['election']} {item['contest']} "
-                        f"{item['code']}): differs from the replay in {', '.join(fields)}"
-                    )
-                checked += 1
-    result.passed(f"{checked} recaps of {RECAPS_FILE} equal a replay of {EVENTS_FILE}")
+        passed = differ = 0
+        try:
+            with path.open(encoding="utf-8") as lines:
+                total = sum(1 for _ in lines)
+            with phases("check-bundle: recaps", total) as bar, path.open(encoding="utf-8") as lines:
+                for number, line in enumerate(lines, start=1):
+                    if _check_recap(queries, number, line, result):
+                        passed += 1
+                    else:
+                        differ += 1
+                    if number % 100 == 0:
+                        bar.update(number)
+                bar.update(passed + differ)
+        except (OSError, UnicodeDecodeError) as exc:
+            result.failed(f"{RECAPS_FILE} cannot be read: {exc}")
+    if differ:
+        verb = "does" if differ == 1 else "do"
+        result.failed(
+            f"{differ:,} of {passed + differ:,} recaps of {RECAPS_FILE} {verb} not equal a replay "
+            f"of {EVENTS_FILE}"
+        )
+    if passed:
+        result.passed(f"{passed:,} recaps of {RECAPS_FILE} equal a replay of {EVENTS_FILE}")
+
+
+def _check_recap(queries: RecapQueries, number: int, line: str, result: BundleCheck) -> bool:
+    """One published recap against the replay; False (with a FAIL message) unless equal."""
+    where = f"{RECAPS_FILE} line {number}"
+    try:
+        item = json.loads(line)
+        names = (item["election"], item["contest"], item["code"])
+    except (ValueError, TypeError, KeyError, RecursionError) as exc:
+        result.failed(f"{where} is not a recap line {{election, contest, code, recap}} ({exc})")
+        return False
+    try:
+        expected = queries.region(*names)
+    except Exception as exc:
+        result.failed(f"{where}: replay has no such recap ({exc})")
+        return False
+    published = item.get("recap")
+    if published == json.loads(json.dumps(expected)):
+        return True
+    fields = sorted(
+        k
+        for k in expected
+        if not isinstance(published, dict)
+        or published.get(k) != json.loads(json.dumps(expected[k]))
+    )
+    result.failed(
+        f"{where} ({' '.join(str(n) for n in names)}): differs from the replay in "
+        f"{', '.join(fields) or 'its fields'}"
+    )
+    return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -14,7 +14,6 @@ from service.application import Rekap
 from service.audit.leaves import raw_leaf_hash, record_of
 from service.db import Database
 from service.eventlog import raw_events_after
-from service.projections.runner import ConcurrentRunnerError
 
 MAX_PAGE = 1000
 BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
@@ -70,6 +69,19 @@ def leaf_indexes(db: Database, first: int, last: int) -> dict[int, int]:
     return {int(r["position"]): int(r["leaf_index"]) for r in rows}
 
 
+def leaf_indexes_at(db: Database, positions: list[int]) -> dict[int, int]:
+    """The leaf index of each of these positions: for a page of events that lie far apart in
+    the log (one aggregate's, one region's), where a range would read every leaf between."""
+    if not positions:
+        return {}
+    rows = db.query(
+        "SELECT position, leaf_index FROM audit_leaf "
+        f"WHERE position IN ({', '.join(['%s'] * len(positions))})",
+        tuple(positions),
+    )
+    return {int(r["position"]): int(r["leaf_index"]) for r in rows}
+
+
 def check_page(after: int, limit: int) -> None:
     if after < 0:
         raise InvalidInput("after is a log position, 0 or more")
@@ -101,10 +113,7 @@ def iter_events(
         after = batch[-1]["position"]
 
 
-def catch_up_quietly(services: Any) -> None:
-    """Bring the read models to the head of the log; a running projection process may be
-    applying the same batches meanwhile, which is as good."""
-    try:
-        services.runner.catch_up()
-    except ConcurrentRunnerError:
-        services.runner.wait_for(services.runner.head(), timeout=30)
+def catch_up_quietly(services: Any, progress: Callable[[int, int], None] | None = None) -> None:
+    """Bring the read models to the head of the log, or wait (30 s at most) for the
+    projection process to get there."""
+    services.runner.catch_up(progress, timeout=30)

@@ -19,12 +19,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from domain.codes import PLENARY_TIERS, Tier, is_within, normalise, tier_of
+from domain.codes import PLENARY_TIERS, Tier, is_within, normalise, tier_of, tps_code
 from domain.errors import InvalidInput, NotFound
 from domain.plenary import Plenary
 from domain.tps_result import TpsResult
-from service.audit.asof import RESULT_TOPICS
-from service.audit.events import check_page, decode, describe, leaf_indexes
+from service.audit.events import check_page, decode, describe, leaf_indexes_at
 from service.bootstrap import Services
 from service.eventlog import raw_events_of, raw_events_with_topics
 
@@ -63,7 +62,7 @@ def region_history(
         results = raw_events_of(services.db, ids, after, limit + 1)
     merged = sorted(plenaries + results, key=lambda r: r["position"])
     page, more = merged[:limit], len(merged) > limit
-    indexes = leaf_indexes(services.db, page[0]["position"], page[-1]["position"]) if page else {}
+    indexes = leaf_indexes_at(services.db, [r["position"] for r in page])
     return {
         "election": election_id,
         "contest": contest_id,
@@ -83,7 +82,7 @@ def tps_history(
 ) -> dict[str, Any]:
     """Every event of one TPS result (by its aggregate id), oldest first, after log `after`."""
     check_page(after, limit)
-    code = normalise(tps)
+    code = tps_code(tps)
     contest = services.ref.contest(election_id, contest_id)
     if tier_of(code) is not Tier.TPS or not is_within(code, contest.region):
         raise NotFound(f"TPS {tps} is not part of contest {contest_id}")
@@ -118,7 +117,7 @@ def _aggregate_page(
     """One page of one aggregate's events after log position `after`, described for auditors."""
     raw = raw_events_of(services.db, [aggregate_id], after, limit + 1)
     page = raw[:limit]
-    indexes = leaf_indexes(services.db, page[0]["position"], page[-1]["position"]) if page else {}
+    indexes = leaf_indexes_at(services.db, [r["position"] for r in page])
     return {
         "events": [describe(services.app, r, indexes.get(r["position"])) for r in page],
         "next_after": page[-1]["position"] if len(raw) > limit else None,
@@ -154,7 +153,9 @@ def _scan_results(
     found: list[dict[str, Any]] = []
     upto = services.runner.head()
     while len(found) < limit:
-        page = raw_events_with_topics(services.db, RESULT_TOPICS, upto, after, SCAN_PAGE)
+        page = raw_events_with_topics(
+            services.db, list(TpsResult.RESULT_TOPICS), upto, after, SCAN_PAGE
+        )
         for raw in page:
             event = decode(services.app, raw)
             if (

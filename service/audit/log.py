@@ -11,12 +11,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from domain.errors import FieldError, InvalidInput, NotFound
+from service.audit.checkpoint import log_verifier
 from service.audit.leaves import record_of
 from service.audit.merkle import consistency_proof, inclusion_proof, root
+from service.audit.note import Verifier
 from service.audit.signing import TreeHead, TreeHeadSigner, load_or_create_signing_key
 from service.bootstrap import Services
 from service.eventlog import raw_events_at
 from service.projections.merkle import (
+    HEAD_COLUMNS,
     HEAD_INTERVAL,
     TxNodeStore,
     latest_head,
@@ -45,6 +48,14 @@ class AuditLog:
             self._signer = load_or_create_signing_key(self.services.settings.audit_key)
         return self._signer
 
+    @property
+    def origin(self) -> str:
+        return self.services.settings.log_origin
+
+    def verifier(self) -> Verifier:
+        """The note verifier of the log's checkpoints (its vkey is what witnesses pin)."""
+        return log_verifier(self.origin, self.signer.public_key)
+
     def public_key(self) -> dict[str, str]:
         signer = self.signer
         return {
@@ -52,6 +63,8 @@ class AuditLog:
             "algorithm": "Ed25519",
             "public_key": signer.public_key_b64(),
             "pem": signer.public_pem().decode("ascii"),
+            "origin": self.origin,
+            "vkey": self.verifier().vkey(),
         }
 
     # -- tree heads ----------------------------------------------------------------------------
@@ -63,7 +76,7 @@ class AuditLog:
     def publish(self) -> TreeHead | None:
         """Sign a head at the current size now (none if the tree is empty or has not grown)."""
         with self.db.transaction() as tx:
-            return publish_head(tx, self.signer)
+            return publish_head(tx, self.signer, origin=self.origin)
 
     def latest(self) -> TreeHead:
         """The latest signed head; signs one first (on demand) if there is none yet, or if the
@@ -79,15 +92,13 @@ class AuditLog:
 
     def head_of_size(self, size: int) -> TreeHead | None:
         rows = self.db.query(
-            "SELECT size, root, timestamp, signature, key_id FROM audit_tree_head WHERE size = %s",
+            f"SELECT {HEAD_COLUMNS} FROM audit_tree_head WHERE size = %s",
             (size,),
         )
         return TreeHead(**rows[0]) if rows else None
 
     def heads(self) -> list[TreeHead]:
-        rows = self.db.query(
-            "SELECT size, root, timestamp, signature, key_id FROM audit_tree_head ORDER BY size"
-        )
+        rows = self.db.query(f"SELECT {HEAD_COLUMNS} FROM audit_tree_head ORDER BY size")
         return [TreeHead(**r) for r in rows]
 
     def root(self, size: int) -> str:

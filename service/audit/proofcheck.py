@@ -25,6 +25,7 @@ from typing import Any
 
 from service.audit.merkle import HASH_SIZE, verify_consistency, verify_inclusion
 from service.audit.signing import TreeHead, key_id_for, load_public_key, verify_tree_head
+from service.audit.trusted import KEY_FORMATS
 
 _HASH_RE = re.compile(rf"[0-9a-fA-F]{{{2 * HASH_SIZE}}}")
 
@@ -158,11 +159,13 @@ def check_document(doc: Any, public_key: str | bytes | None = None) -> CheckResu
         head = _read_head(doc.get("tree_head"), "tree_head")
         key = public_key if public_key is not None else doc.get("public_key")
         if not isinstance(key, str | bytes):
-            raise _Malformed("public_key is missing (base64 raw Ed25519 key or PEM)")
+            raise _Malformed(f"public_key is missing: it must be {KEY_FORMATS}")
         try:
             load_public_key(key)
         except (ValueError, TypeError) as exc:
-            raise _Malformed(f"public_key cannot be read: {exc}") from exc
+            raise _Malformed(
+                f"public_key cannot be read ({exc}): it must be {KEY_FORMATS}"
+            ) from exc
         _check_head(result, "tree_head", head, key)
         checked = False
         if "inclusion" in doc:

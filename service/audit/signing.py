@@ -17,6 +17,13 @@ The signature is the 64-byte Ed25519 signature of that message (RFC 8032, pure E
 published in standard base64. ``key_id`` is the first 16 hex characters of the SHA-256 of the
 raw 32-byte public key; it only helps pick the key, it is not covered by the signature, and a
 head whose ``key_id`` does not name the verifying key is rejected.
+
+That message is the legacy form. A head with an ``origin`` (every head signed since checkpoints
+came) is signed over its checkpoint text instead (``service/audit/checkpoint.py``)::
+
+    <origin>\n<size>\n<base64 root>\ntime <timestamp>\n
+
+so that one Ed25519 signature serves both the checkpoint note and this JSON form.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
+import dataclasses
 import hashlib
 import os
 import re
@@ -36,6 +44,9 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from service.audit.checkpoint import checkpoint_text, log_verifier, signed_note
+from service.audit.note import Note
 
 MESSAGE_PREFIX = b"rekap-tree-head-v1\n"
 
@@ -109,18 +120,33 @@ class TreeHead:
     timestamp: str
     signature: str
     key_id: str
+    origin: str | None = None  # None: a legacy head, signed over rekap-tree-head-v1
 
     def message(self) -> bytes:
-        return tree_head_message(self.size, self.root, self.timestamp)
+        legacy = tree_head_message(self.size, self.root, self.timestamp)
+        if self.origin is None:
+            return legacy
+        return checkpoint_text(self.origin, self.size, self.root, self.timestamp).encode()
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "size": self.size,
             "root": self.root,
             "timestamp": self.timestamp,
             "signature": self.signature,
             "key_id": self.key_id,
         }
+        if self.origin is not None:
+            found["origin"] = self.origin
+        return found
+
+    def note(self, public_key: Ed25519PublicKey) -> Note:
+        """The checkpoint of this head as a signed note (only for a head with an origin)."""
+        if self.origin is None:
+            raise ValueError(f"the head of size {self.size} predates checkpoints: no origin")
+        verifier = log_verifier(self.origin, public_key)
+        signature = base64.b64decode(self.signature, validate=True)
+        return signed_note(self.message().decode(), verifier, signature)
 
     @classmethod
     def from_dict(cls, data: Any) -> TreeHead:
@@ -140,7 +166,10 @@ class TreeHead:
         for name in ("root", "timestamp", "signature", "key_id"):
             if not isinstance(data[name], str):
                 raise ValueError(f"tree head {name} must be a string")
-        return cls(size, data["root"], data["timestamp"], data["signature"], data["key_id"])
+        origin = data.get("origin")
+        if origin is not None and not isinstance(origin, str):
+            raise ValueError("tree head origin must be a string")
+        return cls(size, data["root"], data["timestamp"], data["signature"], data["key_id"], origin)
 
 
 class TreeHeadSigner:
@@ -178,14 +207,21 @@ class TreeHeadSigner:
         )
         return base64.b64encode(raw).decode("ascii")
 
-    def sign(self, size: int, root_hex: str, timestamp: str | datetime | None = None) -> TreeHead:
+    def sign(
+        self,
+        size: int,
+        root_hex: str,
+        timestamp: str | datetime | None = None,
+        origin: str | None = None,
+    ) -> TreeHead:
+        """A head of ``size`` and ``root_hex``: a checkpoint of ``origin``, or legacy without."""
         if timestamp is None:
             timestamp = datetime.now(UTC)
         if isinstance(timestamp, datetime):
             timestamp = format_timestamp(timestamp)
-        message = tree_head_message(size, root_hex, timestamp)
-        signature = base64.b64encode(self._private_key.sign(message)).decode("ascii")
-        return TreeHead(size, root_hex, timestamp, signature, self.key_id)
+        unsigned = TreeHead(size, root_hex, timestamp, "", self.key_id, origin)
+        signature = base64.b64encode(self._private_key.sign(unsigned.message())).decode("ascii")
+        return dataclasses.replace(unsigned, signature=signature)
 
 
 def load_or_create_signing_key(path: Path) -> TreeHeadSigner:

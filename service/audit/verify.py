@@ -3,92 +3,73 @@
 1. Every leaf: the stored events are read in log order, a page at a time (bounded memory), each
    leaf hash recomputed from the stored bytes and compared with the audit tree's leaf of the
    same position: a changed event (bytes, topic, aggregate, version or position), an event
-   missing from the store, and an event that is in the store but not in the tree are each
-   reported with its position.
-2. Every published tree head: its signature, and its root against the root recomputed from
-   the store (a compact range: O(log n) memory).
-3. Every projection: rebuilt from the log into scratch tables (`audit_scratch_` + name) by the
-   same projection code and compared row by row with the live tables.
+   missing from the store (a run of them is one finding), and an event that is in the store but
+   not in the tree are each reported with its position, with how many later leaves shift.
+2. Every signed tree head, the store's and those the auditor holds (`held`): its signature, and
+   its root against the root recomputed from the stored events at its size (a compact range:
+   O(log n) memory). A held head beyond the log, or missing from the store's heads, is reported.
+   The log must not run on past its last signed head for longer than the projection's signing
+   interval allows, and a log with events has at least one signed head.
+3. Every projection: rebuilt from the log into scratch tables and compared row by row with the
+   live tables (service.audit.replaycheck); rows that follow from a finding of 1 are counted
+   under it, not listed.
+
+Nothing here raises on what the store holds: whatever cannot be read is a finding.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 from service.audit.compact import CompactRange
-from service.audit.events import catch_up_quietly
+from service.audit.findings import (
+    SHIFT,
+    Bar,
+    Difference,
+    Phases,
+    VerifyReport,
+    error_text,
+    quiet,
+)
+from service.audit.heads import HeadCheck
 from service.audit.leaves import raw_leaf_hash
-from service.audit.signing import TreeHead, verify_tree_head
-from service.bootstrap import Services, all_projections
+from service.audit.replaycheck import check_projections
+from service.audit.signing import TreeHead, load_public_key
+from service.bootstrap import Services
 from service.eventlog import raw_events_after
-from service.projections.replay import compare_tables, drop_scratch, replay
+from service.projections.merkle import HEAD_COLUMNS
 
 PAGE = 5000
-SCRATCH = "audit_scratch_"
-Progress = Callable[[int, int], None]
 
-
-@dataclass(frozen=True)
-class Difference:
-    kind: str  # "event", "tree_head" or "row"
-    where: str
-    expected: Any
-    found: Any
-    detail: str = ""
-
-    def describe(self) -> str:
-        text = f"{self.kind} {self.where}: expected {self.expected!r}, found {self.found!r}"
-        return f"{text} ({self.detail})" if self.detail else text
-
-
-@dataclass
-class VerifyReport:
-    events: int = 0
-    leaves: int = 0
-    pending: int = 0  # events after the audit tree's position, not hashed into it yet
-    heads: int = 0
-    rows: dict[str, int] = field(default_factory=dict)
-    differences: list[Difference] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.differences
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "events": self.events,
-            "leaves": self.leaves,
-            "pending": self.pending,
-            "tree_heads": self.heads,
-            "rows": self.rows,
-            "differences": [d.describe() for d in self.differences],
-            "notes": self.notes,
-        }
+__all__ = ["Difference", "VerifyReport", "verify"]
 
 
 def verify(
     services: Services,
     public_key: str | None = None,
-    progress: Progress | None = None,
+    phases: Phases = quiet,
     projections: bool = True,
+    held: list[TreeHead] | tuple[TreeHead, ...] = (),
 ) -> VerifyReport:
-    """Check the whole store; `public_key` (base64 or PEM) defaults to the signing key's."""
+    """Check the whole store; `public_key` (base64 or PEM) defaults to the signing key's.
+
+    `held` are signed heads the auditor kept from earlier publications. ValueError if the key
+    cannot be read (a bad key is not a bad signature)."""
     report = VerifyReport()
     if public_key is None:
         from service.audit.log import AuditLog
 
         public_key = AuditLog.of(services).signer.public_key_b64()
-    _check_leaves_and_heads(services, public_key, report, progress)
+    load_public_key(public_key)
+    with phases("verify: leaves and tree heads", services.runner.head()) as bar:
+        _LeafWalk(services, public_key, report, list(held)).run(bar)
     if projections:
-        _check_projections(services, report)
+        check_projections(services, report, phases)
     return report
 
 
-# -- leaves and heads ------------------------------------------------------------------------
+# -- reading the store ---------------------------------------------------------------------------
 
 
 def _leaf_rows(services: Services) -> Iterator[dict[str, Any]]:
@@ -119,197 +100,182 @@ def _describe_event(raw: dict[str, Any]) -> str:
     return f"aggregate {raw['originator_id']} version {raw['originator_version']} {raw['topic']}"
 
 
-def _check_leaves_and_heads(
-    services: Services, public_key: str, report: VerifyReport, progress: Progress | None
-) -> None:
-    merkle_position = services.runner.positions().get("merkle", 0)
-    heads = [
+def _store_heads(services: Services) -> list[TreeHead]:
+    return [
         TreeHead(**r)
-        for r in services.db.query(
-            "SELECT size, root, timestamp, signature, key_id FROM audit_tree_head ORDER BY size"
-        )
+        for r in services.db.query(f"SELECT {HEAD_COLUMNS} FROM audit_tree_head ORDER BY size")
     ]
-    report.heads = len(heads)
-    for head in heads:
-        if not verify_tree_head(head, public_key):
-            report.differences.append(
-                Difference(
-                    "tree_head",
-                    f"size {head.size} signed {head.timestamp}",
-                    "a valid Ed25519 signature by the audit key",
-                    head.signature,
-                    f"key_id {head.key_id}",
-                )
-            )
-    waiting = iter(heads)
-    next_head = next(waiting, None)
-    tree = CompactRange()
-    total = services.runner.head()
-    leaves = _leaf_rows(services)
-    leaf = next(leaves, None)
-    expected_index = 0
 
-    def check_heads() -> None:
-        nonlocal next_head
-        while next_head is not None and next_head.size <= tree.size:
-            if next_head.size == tree.size and tree.root().hex() != next_head.root:
-                report.differences.append(
-                    Difference(
-                        "tree_head",
-                        f"size {next_head.size} signed {next_head.timestamp}",
-                        next_head.root,
-                        tree.root().hex(),
-                        "the signed root differs from the root recomputed from the stored events",
-                    )
-                )
-            next_head = next(waiting, None)
 
-    def next_leaf() -> None:
-        nonlocal leaf, expected_index
-        assert leaf is not None
-        if leaf["leaf_index"] != expected_index:
-            report.differences.append(
-                Difference(
-                    "event",
-                    f"leaf {expected_index}",
-                    f"leaf index {expected_index}",
-                    f"leaf index {leaf['leaf_index']}",
-                    "the audit tree's leaves are not numbered 0..n-1",
-                )
-            )
-        expected_index = leaf["leaf_index"] + 1
-        report.leaves += 1
-        leaf = next(leaves, None)
+# -- the walk over the log -----------------------------------------------------------------------
 
-    for raw in _raw_rows(services):
-        report.events += 1
-        position = raw["position"]
-        while leaf is not None and leaf["position"] < position:
-            report.differences.append(
-                Difference(
-                    "event",
-                    f"at position {leaf['position']} (leaf {leaf['leaf_index']})",
-                    f"a stored event with leaf hash {leaf['leaf_hash']}",
-                    "no event",
-                    "the event was deleted from the store after it was logged",
-                )
-            )
-            next_leaf()
-        computed = raw_leaf_hash(raw)
-        if leaf is not None and leaf["position"] == position:
-            if computed.hex() != leaf["leaf_hash"]:
-                report.differences.append(
+
+class _LeafWalk:
+    """One pass over the stored events and the tree's leaves, side by side, in log order."""
+
+    def __init__(
+        self, services: Services, public_key: str, report: VerifyReport, held: list[TreeHead]
+    ) -> None:
+        self.services = services
+        self.report = report
+        self.merkle_position = services.runner.positions().get("merkle", 0)
+        found = services.db.scalar("SELECT MAX(leaf_index) FROM audit_leaf")
+        self.tree_size = 0 if found is None else int(found) + 1
+        self.log = CompactRange()  # every stored event, in log order: the store's own tree
+        self.heads = HeadCheck(services.db, public_key, report, _store_heads(services), held)
+        self.first_event: Difference | None = None  # where the store and the tree part ways
+        self.expected_index = 0
+        self.deleted: dict[str, Any] | None = None  # the run of deleted leaves being read
+        self.unreadable = False
+
+    def _stored_events(self) -> Iterator[tuple[dict[str, Any], bytes]]:
+        """The stored events in log order with their leaf hashes, up to a row that is no stored
+        event (a finding)."""
+        rows, last = _raw_rows(self.services), 0
+        while True:
+            try:
+                raw = next(rows)
+                computed = raw_leaf_hash(raw)
+            except StopIteration:
+                return
+            except Exception as exc:
+                self.unreadable = True
+                self._event(
                     Difference(
                         "event",
-                        f"at position {position} "
-                        f"(leaf {leaf['leaf_index']}, {_describe_event(raw)})",
-                        leaf["leaf_hash"],
-                        computed.hex(),
-                        "the stored event's bytes differ from its logged leaf",
+                        f"after position {last}",
+                        "stored events, each with an aggregate id, a version, a topic and bytes",
+                        error_text(exc),
+                        "the event table holds a row that cannot be read as an event",
+                        position=last + 1,
                     )
                 )
-            next_leaf()
-        elif position <= merkle_position:
-            report.differences.append(
+                return
+            last = raw["position"]
+            yield raw, computed
+
+    def run(self, bar: Bar) -> None:
+        report = self.report
+        leaves = _leaf_rows(self.services)
+        leaf = next(leaves, None)
+        total = self.services.runner.head()
+        for raw, computed in self._stored_events():
+            report.events += 1
+            position = raw["position"]
+            while leaf is not None and leaf["position"] < position:
+                self._deleted(leaf)
+                leaf = self._next_leaf(leaf, leaves)
+            if leaf is not None and leaf["position"] == position:
+                self._end_deleted_run()
+                if computed.hex() != leaf["leaf_hash"]:
+                    self._event(
+                        Difference(
+                            "event",
+                            f"at position {position} "
+                            f"(leaf {leaf['leaf_index']}, {_describe_event(raw)})",
+                            leaf["leaf_hash"],
+                            computed.hex(),
+                            "the stored event's bytes differ from its logged leaf",
+                            position=position,
+                            leaf=leaf["leaf_index"],
+                        )
+                    )
+                leaf = self._next_leaf(leaf, leaves)
+            elif position <= self.merkle_position:
+                self._end_deleted_run()
+                inserted = self._event(
+                    Difference(
+                        "event",
+                        f"at position {position} ({_describe_event(raw)})",
+                        "no event (not in the audit tree)",
+                        f"a stored event with leaf hash {computed.hex()}",
+                        "the event was inserted into the store after the fact",
+                        position=position,
+                        leaf=self.expected_index,
+                    )
+                )
+                inserted.follows.add(SHIFT, self.tree_size - self.expected_index)
+            else:
+                report.pending += 1
+            self.log.append(computed)
+            self.heads.reached(self.log, self.first_event)
+            if report.events % 1000 == 0:
+                bar.update(report.events, max(total, report.events))
+        if self.unreadable:
+            return  # what follows cannot be told from an event table that cannot be read
+        while leaf is not None:
+            self._deleted(leaf)
+            leaf = self._next_leaf(leaf, leaves)
+        self._end_deleted_run()
+        bar.update(report.events, max(total, report.events))
+        self.heads.finish(self.log, self.first_event)
+
+    # -- leaves ---------------------------------------------------------------------------------
+
+    def _event(self, difference: Difference) -> Difference:
+        if self.first_event is None:
+            self.first_event = difference
+        return self.report.add(difference)
+
+    def _next_leaf(
+        self, leaf: dict[str, Any], leaves: Iterator[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        if leaf["leaf_index"] != self.expected_index:
+            self._event(
                 Difference(
                     "event",
-                    f"at position {position} ({_describe_event(raw)})",
-                    "no event (not in the audit tree)",
-                    f"a stored event with leaf hash {computed.hex()}",
-                    "the event was inserted into the store after the fact",
+                    f"leaf {self.expected_index}",
+                    f"leaf index {self.expected_index}",
+                    f"leaf index {leaf['leaf_index']}",
+                    "the audit tree's leaves are not numbered 0..n-1",
+                    leaf=self.expected_index,
                 )
             )
+        self.expected_index = leaf["leaf_index"] + 1
+        self.report.leaves += 1
+        return next(leaves, None)
+
+    def _deleted(self, leaf: dict[str, Any]) -> None:
+        run = self.deleted
+        if run is not None and leaf["leaf_index"] == run["last_leaf"] + 1:
+            run.update(last_leaf=leaf["leaf_index"], last_position=leaf["position"])
+            run["count"] += 1
+            return
+        self._end_deleted_run()
+        self.deleted = {
+            "first_leaf": leaf["leaf_index"],
+            "last_leaf": leaf["leaf_index"],
+            "first_position": leaf["position"],
+            "last_position": leaf["position"],
+            "hash": leaf["leaf_hash"],
+            "count": 1,
+        }
+
+    def _end_deleted_run(self) -> None:
+        run, self.deleted = self.deleted, None
+        if run is None:
+            return
+        if run["count"] == 1:
+            where = f"at position {run['first_position']} (leaf {run['first_leaf']})"
+            expected = f"a stored event with leaf hash {run['hash']}"
+            detail = "the event was deleted from the store after it was logged"
         else:
-            report.pending += 1
-            continue
-        tree.append(computed)
-        check_heads()
-        if progress:
-            progress(report.events, max(total, report.events))
-    while leaf is not None:
-        report.differences.append(
+            where = (
+                f"at positions {run['first_position']} to {run['last_position']} "
+                f"(leaves {run['first_leaf']} to {run['last_leaf']}, {run['count']:,} events)"
+            )
+            expected = f"{run['count']:,} stored events, the first with leaf hash {run['hash']}"
+            detail = "the events were deleted from the store after they were logged"
+        deleted = self._event(
             Difference(
                 "event",
-                f"at position {leaf['position']} (leaf {leaf['leaf_index']})",
-                f"a stored event with leaf hash {leaf['leaf_hash']}",
+                where,
+                expected,
                 "no event",
-                "the event was deleted from the store after it was logged",
+                detail,
+                position=run["first_position"],
+                until=run["last_position"],
+                leaf=run["first_leaf"],
             )
         )
-        next_leaf()
-    while next_head is not None:
-        report.differences.append(
-            Difference(
-                "tree_head",
-                f"size {next_head.size} signed {next_head.timestamp}",
-                f"{next_head.size} events in the store",
-                f"{tree.size} events",
-                "the store holds fewer events than this head was signed for",
-            )
-        )
-        next_head = next(waiting, None)
-
-
-# -- projections -----------------------------------------------------------------------------
-
-
-def _check_projections(services: Services, report: VerifyReport) -> None:
-    factories: list[Callable[[str], Any]] = []
-    tables: list[tuple[str, list[str]]] = []
-    for projection in all_projections():
-        cls = type(projection)
-        try:
-            cls(prefix=SCRATCH)
-        except TypeError:
-            report.notes.append(f"projection {projection.name} is not compared (no prefix)")
-            continue
-        keys = getattr(projection, "primary_keys", None)
-        if keys is None:
-            report.notes.append(f"projection {projection.name} is not compared (no primary_keys)")
-            continue
-        factories.append(lambda prefix, cls=cls: cls(prefix=prefix))
-        tables += keys()
-    catch_up_quietly(services)
-    runner = None
-    try:
-        runner = replay(services.app, services.db, factories, prefix=SCRATCH)
-        scratch_positions = runner.positions()
-        live_positions = services.runner.positions()
-        for name, position in live_positions.items():
-            if name in scratch_positions and scratch_positions[name] != position:
-                report.notes.append(
-                    f"projection {name} moved while verifying ({position} live, "
-                    f"{scratch_positions.get(name)} replayed): run again on a quiet store"
-                )
-        for table, _ in tables:
-            report.rows[table] = int(services.db.scalar(f"SELECT COUNT(*) FROM {table}") or 0)
-        for difference in compare_tables(services.db, tables, prefix=SCRATCH):
-            report.differences.append(
-                Difference(
-                    "row",
-                    f"{difference.table} {difference.key}",
-                    _changed(difference.expected, difference.found, want_expected=True),
-                    _changed(difference.expected, difference.found, want_expected=False),
-                    "the live read model differs from a replay of the log",
-                )
-            )
-    except Exception as exc:  # a tampered event may not even decode
-        report.differences.append(
-            Difference("row", "replay of the log", "a replay that completes", repr(exc))
-        )
-    finally:
-        if runner is not None:
-            drop_scratch(services.db, runner)
-        services.db.execute_script([f"DROP TABLE IF EXISTS {SCRATCH}audit_tree_head"])
-
-
-def _changed(
-    expected: dict[str, Any] | None, found: dict[str, Any] | None, *, want_expected: bool
-) -> Any:
-    """Only the columns that differ (the whole row when one side is missing)."""
-    if expected is None or found is None:
-        return expected if want_expected else found
-    side = expected if want_expected else found
-    return {
-        k: side.get(k) for k in expected.keys() | found.keys() if expected.get(k) != found.get(k)
-    }
+        deleted.follows.add(SHIFT, self.tree_size - 1 - run["last_leaf"])

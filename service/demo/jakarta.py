@@ -36,6 +36,7 @@ EXTRA_BALLOTS = 25
 ELECTION: dict[str, Any] = {"id": "pilkada-2024", "name": "Pilkada Serentak 2024"}
 CONTEST: dict[str, Any] = {
     "id": "gub-31",
+    "name": "Pemilihan Gubernur dan Wakil Gubernur DKI Jakarta 2024",
     "kind": "gubernur",
     "region": PROVINCE,
     "winner_rule": "majority_runoff",

@@ -16,8 +16,9 @@ from domain.plenary import Plenary, plenary_tier
 from domain.tps_result import TpsResult
 from service.application import Rekap
 from service.db import Database
-from service.projections.runner import ProjectionRunner
+from service.projections.runner import ConcurrentRunnerError, ProjectionRunner, ProjectionStuck
 from service.reference import Reference
+from service.store_errors import is_unreachable
 
 log = logging.getLogger("rekap.plenary")
 
@@ -81,11 +82,22 @@ def _region_exists(ctx: PlenaryContext, election_id: str, code: str) -> bool:
         return True
     if tier_of(code) is Tier.KECAMATAN:
         return ctx.ref.region_exists(election_id, code)
-    sql = f"SELECT 1 FROM {ctx.prefix}region WHERE election_id = %s AND code = %s"
-    if ctx.db.scalar(sql, (election_id, code)):
-        return True
-    sync_read_models(ctx)
-    return bool(ctx.db.scalar(sql, (election_id, code)))
+    return region_in_read_model(ctx, election_id, code)
+
+
+def region_in_read_model(ctx: PlenaryContext, election_id: str, code: str) -> bool:
+    return region_name_in_read_model(ctx, election_id, code) is not None
+
+
+def region_name_in_read_model(ctx: PlenaryContext, election_id: str, code: str) -> str | None:
+    """The name of `code` in the election's region tree (None: not in it), as the read model
+    has it once it has caught up with the log (provinces and kab/kota have no aggregate)."""
+    sql = f"SELECT name FROM {ctx.prefix}region WHERE election_id = %s AND code = %s"
+    name = ctx.db.scalar(sql, (election_id, code))
+    if name is None:
+        sync_read_models(ctx)
+        name = ctx.db.scalar(sql, (election_id, code))
+    return name
 
 
 def load_plenary(ctx: PlenaryContext, t: Target) -> Plenary:
@@ -122,14 +134,24 @@ def save_plenary(
 
 
 def sync_read_models(ctx: PlenaryContext) -> None:
-    """Bring the read models up to the log's head as it is now (read-your-writes for commands)."""
+    """Bring the read models up to the log's head as it is now (read-your-writes for commands):
+    applied here when no projection process runs (tests, a node), else waited for."""
     head = ctx.runner.head()
     if ctx.runner.position() >= head:
         return
     try:
-        ctx.runner.catch_up()
-    except Exception as exc:  # another runner got the batch first: wait for it
-        log.info("catching up in a command deferred to the projection process: %s", exc)
+        ctx.runner.catch_up(timeout=SYNC_TIMEOUT)
+    except ProjectionStuck as exc:
+        raise Conflict(f"the recap cannot catch up with the log: {exc}") from None
+    except ConcurrentRunnerError as exc:  # a runner without a lease got the batch first
+        log.info("catching up in a command deferred to another runner: %s", exc)
+    except Exception as exc:
+        if is_unreachable(exc):
+            raise  # 503 and Retry-After
+        log.exception("the read models cannot catch up with the log")
+        raise Conflict(
+            f"the recap cannot catch up with the log ({exc.__class__.__name__}); see the log"
+        ) from None
     if not ctx.runner.wait_for(head, timeout=SYNC_TIMEOUT):
         raise Conflict("the recap is still catching up with the log; retry in a moment")
 

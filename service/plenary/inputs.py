@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from domain.codes import Tier, is_within, normalise, tier_of
+from domain.codes import is_within, tps_code
 from domain.errors import ErrorList, InvalidInput, NotFound
 from domain.form import Form, parse_form
 from service.plenary.context import Target
@@ -42,9 +42,7 @@ def choice(enum: Any, value: object, name: str, errors: ErrorList) -> Any:
 
 
 def tps_under(t: Target, raw: object) -> str:
-    code = normalise(raw)
-    if tier_of(code) is not Tier.TPS:
-        raise InvalidInput(f"'{raw}' is not a TPS code (13 digits)")
+    code = tps_code(raw)
     if not is_within(code, t.code):
         raise InvalidInput(f"TPS {code} is not under the plenary of {t.code}")
     return code

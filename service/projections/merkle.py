@@ -7,8 +7,10 @@ of their stored bytes (the leaf commits to those bytes, never to a re-encoding),
 of left siblings and one write per table.
 
 Tree heads are signed here too, when the projection has applied events and the last head is
-older than `head_interval` seconds, and on demand (`publish_head`). `audit_tree_head` is not a
-read model that a rebuild may drop: it is what was published, so `table_names` leaves it out.
+older than `head_interval` seconds, and on demand (`publish_head`): each is a checkpoint of the
+log's origin (service/audit/checkpoint.py). `audit_tree_head` is not a read model that a rebuild
+may drop: it is what was published, so `table_names` leaves it out, as it leaves out
+`audit_cosignature`, the witnesses' cosignatures of those checkpoints.
 """
 
 from __future__ import annotations
@@ -24,11 +26,13 @@ from eventsourcing.persistence import Notification
 from service.audit.leaves import raw_leaf_hash
 from service.audit.merkle import append_leaves, root
 from service.audit.signing import TreeHead, TreeHeadSigner, load_or_create_signing_key
+from service.config import DEFAULT_LOG_ORIGIN
 from service.db import Tx
 from service.eventlog import raw_events_between
 from service.projections.base import LoggedEvent
 
 HEAD_INTERVAL = 10.0
+HEAD_COLUMNS = "size, root, timestamp, signature, key_id, origin"
 
 
 class TxNodeStore:
@@ -60,28 +64,48 @@ def tree_size(tx: Tx, prefix: str = "") -> int:
 
 def latest_head(tx: Tx, prefix: str = "") -> TreeHead | None:
     rows = tx.query(
-        f"SELECT size, root, timestamp, signature, key_id FROM {prefix}audit_tree_head "
-        "ORDER BY size DESC LIMIT 1"
+        f"SELECT {HEAD_COLUMNS} FROM {prefix}audit_tree_head ORDER BY size DESC LIMIT 1"
     )
     return TreeHead(**rows[0]) if rows else None
 
 
-def publish_head(tx: Tx, signer: TreeHeadSigner, prefix: str = "") -> TreeHead | None:
-    """Sign and store a head at the current size if the tree grew since the last one."""
+def publish_head(
+    tx: Tx, signer: TreeHeadSigner, prefix: str = "", origin: str = DEFAULT_LOG_ORIGIN
+) -> TreeHead | None:
+    """Sign and store a checkpoint at the current size if the tree grew since the last one."""
     size = tree_size(tx, prefix)
     last = latest_head(tx, prefix)
     if size == 0 or (last is not None and last.size >= size):
         return last
-    head = signer.sign(size, root(TxNodeStore(tx, prefix), size).hex(), datetime.now(UTC))
+    tree_root = root(TxNodeStore(tx, prefix), size).hex()
+    head = signer.sign(size, tree_root, datetime.now(UTC), origin=origin)
     position = tx.scalar(
         f"SELECT position FROM {prefix}audit_leaf WHERE leaf_index = %s", (size - 1,)
     )
     tx.execute(
-        f"INSERT INTO {prefix}audit_tree_head (size, root, timestamp, signature, key_id, "
-        "position) VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (size) DO NOTHING",
-        (head.size, head.root, head.timestamp, head.signature, head.key_id, position),
+        f"INSERT INTO {prefix}audit_tree_head ({HEAD_COLUMNS}, position) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (size) DO NOTHING",
+        (head.size, head.root, head.timestamp, head.signature, head.key_id, origin, position),
     )
     return head
+
+
+def add_origin_column(tx: Tx, prefix: str = "") -> None:
+    """Stores made before checkpoints have no `origin` column: add it (their heads keep NULL)."""
+    table = f"{prefix}audit_tree_head"
+    if tx.is_sqlite:
+        columns = {r["name"] for r in tx.query(f"PRAGMA table_info({table})")}
+    else:
+        columns = {
+            r["column_name"]
+            for r in tx.query(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = %s",
+                (table,),
+            )
+        }
+    if "origin" not in columns:
+        tx.execute(f"ALTER TABLE {table} ADD COLUMN origin TEXT")
 
 
 class MerkleProjection:
@@ -92,9 +116,11 @@ class MerkleProjection:
         prefix: str = "",
         key_path: Path | None = None,
         head_interval: float = HEAD_INTERVAL,
+        origin: str = DEFAULT_LOG_ORIGIN,
     ) -> None:
         self.p = prefix
         self.key_path = key_path
+        self.origin = origin
         self.head_interval = head_interval
         self._signer: TreeHeadSigner | None = None
         self._last_head = 0.0  # monotonic time of the last head this process published
@@ -114,6 +140,15 @@ class MerkleProjection:
     def primary_keys(self) -> list[tuple[str, list[str]]]:
         return [(f"{self.p}audit_leaf", ["leaf_index"]), (f"{self.p}audit_node", ["level", "idx"])]
 
+    def leaf_columns(self) -> dict[str, str]:
+        """Per table, the SQL for the last leaf a row depends on: a row differs from a replay
+        only if some leaf up to it does, so verify counts the rows from the leaf where the store
+        and the tree part ways as what follows from it."""
+        return {
+            f"{self.p}audit_leaf": "leaf_index",
+            f"{self.p}audit_node": "((idx + 1) << level) - 1",
+        }
+
     def create_statements(self) -> list[str]:
         p = self.p
         return [
@@ -124,8 +159,15 @@ class MerkleProjection:
             "idx BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (level, idx))",
             f"CREATE TABLE IF NOT EXISTS {p}audit_tree_head (size BIGINT PRIMARY KEY, "
             "root TEXT NOT NULL, timestamp TEXT NOT NULL, signature TEXT NOT NULL, "
-            "key_id TEXT NOT NULL, position BIGINT NOT NULL)",
+            "key_id TEXT NOT NULL, position BIGINT NOT NULL, origin TEXT)",
+            f"CREATE TABLE IF NOT EXISTS {p}audit_cosignature (size BIGINT NOT NULL, "
+            "key_name TEXT NOT NULL, key_hash BIGINT NOT NULL, body_sha256 TEXT NOT NULL, "
+            "signed_at BIGINT NOT NULL, line TEXT NOT NULL, received TEXT NOT NULL, "
+            "PRIMARY KEY (size, key_name, key_hash))",
         ]
+
+    def upgrade(self, tx: Tx) -> None:
+        add_origin_column(tx, self.p)
 
     def apply(self, tx: Tx, events: list[LoggedEvent]) -> None:
         if not events:
@@ -157,7 +199,7 @@ class MerkleProjection:
         if self.key_path is not None and time.monotonic() - self._last_head >= self.head_interval:
             signer = self.signer
             assert signer is not None
-            publish_head(tx, signer, self.p)
+            publish_head(tx, signer, self.p, self.origin)
             self._last_head = time.monotonic()
 
 

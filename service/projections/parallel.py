@@ -9,19 +9,28 @@ other. SQLite takes one writer at a time, so there they stay in one runner.
 to all groups at once, the first group in this process (with the progress bar), the others in
 child processes; `rebuild` drops every read model first. Children are spawned, never forked:
 a forked child would inherit the parent's pooled connections.
+
+Each of these holds the lease of every projection (service/projections/lease.py) for as long as
+it runs, and refuses to start beside another holder (ProjectionsBusy). Its children work under
+that lease and die with it: the kernel kills them when their parent dies (service/lifetime.py),
+so a supervisor killed with -9 leaves no writer behind for the next one to collide with.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import resource
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from multiprocessing.synchronize import Event as ProcessEvent
 from typing import Any
 
 from service.config import Settings
+from service.lifetime import die_with_parent
+from service.projections import lease
+from service.projections.lease import ProjectionsBusy
 from service.projections.runner import Progress, ProjectionRunner
 
 log = logging.getLogger("rekap.projections")
@@ -36,27 +45,23 @@ def groups_for(settings: Settings) -> list[tuple[str, ...]]:
     return list(GROUPS)
 
 
-def runner_for(runner: ProjectionRunner, names: Sequence[str]) -> ProjectionRunner:
-    """The part of `runner` that applies the projections called `names`."""
-    chosen = [p for p in runner.projections if p.name in names]
-    return ProjectionRunner(runner.app, runner.db, chosen, batch_size=runner.batch_size)
-
-
 def rebuild(settings: Settings, runner: ProjectionRunner, progress: Progress | None = None) -> int:
     """Drop every read model and replay the whole log into them; the log entries applied."""
-    runner.empty_read_models()
-    return catch_up(settings, runner, progress)
+    with runner.exclusive():
+        runner.empty_read_models()
+        return catch_up(settings, runner, progress)
 
 
 def catch_up(settings: Settings, runner: ProjectionRunner, progress: Progress | None = None) -> int:
     """Apply everything in the log now, the groups at once; the log entries the first applied."""
     first, *others = groups_for(settings)
-    children = [_spawn(_catch_up_child, settings, names) for names in others]
-    try:
-        count = runner_for(runner, first).catch_up(progress)
-    finally:
-        for child in children:
-            child.join()
+    with runner.exclusive():
+        children = [_spawn(_catch_up_child, settings, names) for names in others]
+        try:
+            count = runner.part(first).catch_up(progress)
+        finally:
+            for child in children:
+                child.join()
     failed = [child.name for child in children if child.exitcode != 0]
     if failed:
         raise RuntimeError(f"{', '.join(failed)} failed to catch up; see the log")
@@ -64,16 +69,28 @@ def catch_up(settings: Settings, runner: ProjectionRunner, progress: Progress | 
 
 
 def run(settings: Settings, stop: threading.Event, runner: ProjectionRunner) -> None:
-    """Tail the log with every projection until `stop` is set (SIGTERM, SIGINT)."""
+    """Tail the log with every projection until `stop` is set (SIGTERM, SIGINT).
+
+    ProjectionsBusy when another process runs them already, or takes over their lease after
+    this one lost it (PostgreSQL restarted, say)."""
     all_groups = groups_for(settings)
     if len(all_groups) == 1:
         runner.run_forever(stop)
         return
+    with lease.exclusive(runner.db.config, runner.names) as held:
+        _supervise(settings, stop, held, all_groups)
+
+
+def _supervise(
+    settings: Settings, stop: threading.Event, held: lease.Lease, groups: list[Any]
+) -> None:
     context = multiprocessing.get_context("spawn")
     stopping = context.Event()
-    children = {names: _spawn(_run_child, settings, names, stopping) for names in all_groups}
+    children = {names: _spawn(_run_child, settings, names, stopping) for names in groups}
     try:
         while not stop.wait(RESTART_DELAY):
+            if not held.renew():  # the children must stop: they would be a second writer
+                raise ProjectionsBusy(held.wanted, lease.holder(held.config, held.wanted[0]))
             for names, child in list(children.items()):
                 if not child.is_alive():
                     log.error("projections %s stopped (exit %s); restarting", names, child.exitcode)
@@ -91,23 +108,28 @@ def _spawn(
 ) -> Any:
     context = multiprocessing.get_context("spawn")
     child = context.Process(
-        target=target, args=(settings, names, *args), name="projections " + "+".join(names)
+        target=target,
+        args=(settings, names, os.getpid(), *args),
+        name="projections " + "+".join(names),
     )
     child.start()
     return child
 
 
-def _child_runner(settings: Settings, names: tuple[str, ...]) -> tuple[Any, ProjectionRunner]:
+def _child_runner(
+    settings: Settings, names: tuple[str, ...], parent: int
+) -> tuple[Any, ProjectionRunner]:
     from service.bootstrap import build_services
 
+    die_with_parent(parent)  # its work is only safe under the parent's lease
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(processName)s %(message)s")
     services = build_services(settings)
-    return services, runner_for(services.runner, names)
+    return services, services.runner.part(names, leased=False)
 
 
-def _catch_up_child(settings: Settings, names: tuple[str, ...]) -> None:
-    services, runner = _child_runner(settings, names)
+def _catch_up_child(settings: Settings, names: tuple[str, ...], parent: int) -> None:
+    services, runner = _child_runner(settings, names, parent)
     try:
         count = runner.catch_up()
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -116,8 +138,10 @@ def _catch_up_child(settings: Settings, names: tuple[str, ...]) -> None:
         services.close()
 
 
-def _run_child(settings: Settings, names: tuple[str, ...], stopping: ProcessEvent) -> None:
-    services, runner = _child_runner(settings, names)
+def _run_child(
+    settings: Settings, names: tuple[str, ...], parent: int, stopping: ProcessEvent
+) -> None:
+    services, runner = _child_runner(settings, names, parent)
     stop = threading.Event()
     threading.Thread(target=lambda: (stopping.wait(), stop.set()), daemon=True).start()
     try:

@@ -23,9 +23,7 @@ from service.db import Tx
 from service.projections.base import LoggedEvent
 
 CHUNK = 500
-RESULT_TOPICS = frozenset(
-    cls.TOPIC for cls in (TpsResult.Submitted, TpsResult.Corrected, TpsResult.Revoted)
-)
+RESULT_TOPICS = frozenset(TpsResult.RESULT_TOPICS)
 SETUP_TOPICS = frozenset(
     cls.TOPIC for cls in (Election.Registered, ContestDefinition.Defined, RegionBatch.Loaded)
 )
@@ -96,6 +94,11 @@ class RecapProjection:
             (f"{p}recap_total", ["election_id", "contest_id", "code"]),
         ]
 
+    def rollup_tables(self) -> list[str]:
+        """Tables whose rows sum the TPS under their `code`: what changes a TPS's rows changes
+        these too (verify counts such rows under the finding that explains the TPS)."""
+        return [f"{self.p}recap_total"]
+
     def reset(self) -> None:
         self._contests.clear()
         self._layouts.clear()
@@ -126,6 +129,9 @@ class RecapProjection:
             "parent TEXT, tier TEXT NOT NULL, name TEXT NOT NULL, tps_total INTEGER NOT NULL, "
             "dpt BIGINT NOT NULL, PRIMARY KEY (election_id, code))",
             f"CREATE INDEX IF NOT EXISTS {p}region_parent ON {p}region (election_id, parent)",
+            # The public site finds regions by name among the tiers above the TPS (a tenth of
+            # the rows): without this every search reads the whole table, TPS included.
+            f"CREATE INDEX IF NOT EXISTS {p}region_tier ON {p}region (election_id, tier)",
             f"CREATE TABLE IF NOT EXISTS {p}result_current (election_id TEXT NOT NULL, "
             "contest_id TEXT NOT NULL, tps TEXT NOT NULL, version INTEGER NOT NULL, "
             "form TEXT NOT NULL, anomalies TEXT NOT NULL, hard INTEGER NOT NULL, "

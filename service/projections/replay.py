@@ -69,17 +69,64 @@ def compare_tables(
     """
     differences: list[RowDifference] = []
     for table, key in tables:
-        live = {
-            _key(r, key): r
-            for r in db.query(f"SELECT * FROM {table} EXCEPT SELECT * FROM {prefix}{table}")
-        }
-        scratch = {
-            _key(r, key): r
-            for r in db.query(f"SELECT * FROM {prefix}{table} EXCEPT SELECT * FROM {table}")
-        }
-        for k in sorted(live.keys() | scratch.keys(), key=str):
-            differences.append(RowDifference(table, k, scratch.get(k), live.get(k)))
+        differences += compare_table(db, table, key, prefix).rows
     return differences
+
+
+@dataclass(frozen=True)
+class TableComparison:
+    count: int  # keys whose rows differ (one side missing, or different)
+    rows: list[RowDifference]  # the first of them in key order, at most the limit asked for
+
+
+def compare_table(
+    db: Database,
+    table: str,
+    key: list[str],
+    prefix: str = SCRATCH,
+    *,
+    where: str = "",
+    params: tuple[Any, ...] = (),
+    limit: int | None = None,
+) -> TableComparison:
+    """The rows of `table` that differ from its scratch copy, counted, and the first `limit`.
+
+    `where` (with `params`) is a condition on the columns of the rows compared. Memory holds
+    at most `limit` differences, whatever the size of the tables.
+    """
+    columns = ", ".join(key)
+    condition = f" WHERE {where}" if where else ""
+    keys_sql = (
+        f"SELECT {columns} FROM (SELECT * FROM {table} EXCEPT SELECT * FROM {prefix}{table}) a"
+        f"{condition} UNION SELECT {columns} FROM (SELECT * FROM {prefix}{table} EXCEPT "
+        f"SELECT * FROM {table}) b{condition}"
+    )
+    both = (*params, *params)
+    if limit is None:
+        keys = db.query(f"{keys_sql} ORDER BY {columns}", both)
+    else:
+        keys = db.query(f"{keys_sql} ORDER BY {columns} LIMIT %s", (*both, limit))
+    count = len(keys)
+    if limit is not None and count == limit:
+        count = int(db.scalar(f"SELECT COUNT(*) FROM ({keys_sql}) d", both) or 0)
+    live, scratch = {}, {}
+    for i in range(0, len(keys), 200):
+        part = [_key(k, key) for k in keys[i : i + 200]]
+        match = " OR ".join(["(" + " AND ".join(f"{c} = %s" for c in key) + ")"] * len(part))
+        flat = [v for k in part for v in k]
+        live.update(
+            {_key(r, key): r for r in db.query(f"SELECT * FROM {table} WHERE {match}", flat)}
+        )
+        scratch.update(
+            {
+                _key(r, key): r
+                for r in db.query(f"SELECT * FROM {prefix}{table} WHERE {match}", flat)
+            }
+        )
+    rows = [
+        RowDifference(table, k, scratch.get(k), live.get(k)) for k in (_key(r, key) for r in keys)
+    ]
+    return TableComparison(count, rows)
 
 
 def drop_scratch(db: Database, runner: ProjectionRunner) -> None:

@@ -29,13 +29,13 @@ def test_the_jakarta_demo_goes_in_with_one_bulk_request_per_kabkota(
     eid, cid = jakarta.ELECTION["id"], jakarta.CONTEST["id"]
     admin = auth("admin")
     assert client.post("/api/v1/elections", json=jakarta.ELECTION, headers=admin).status_code == 201
-    assert (
-        client.post(f"/api/v1/elections/{eid}/contests", json=jakarta.CONTEST, headers=admin)
-    ).status_code == 201
     tree = jakarta.regions()
     assert (
         client.put(f"/api/v1/elections/{eid}/regions", json=tree, headers=admin).status_code == 200
     )
+    assert (
+        client.post(f"/api/v1/elections/{eid}/contests", json=jakarta.CONTEST, headers=admin)
+    ).status_code == 201
 
     by_kab: dict[str, list[dict[str, Any]]] = {}
     for result in jakarta.results():

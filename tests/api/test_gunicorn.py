@@ -6,15 +6,11 @@ its answer, everyone else a conflict; every accepted form is then in the recap.
 
 from __future__ import annotations
 
-import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +22,7 @@ from service.bootstrap import Services, build_services, init_store
 from tests.api.test_container_files import dockerfile_cmd
 from tests.conftest import drop_schema, make_settings
 from tests.factories import CONTEST, DPT, ELECTION, TPS, pilkada_form, setup_election
+from tests.live import call, free_port, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 8
@@ -34,49 +31,13 @@ RACED = [TPS[0], TPS[2], TPS[3], TPS[5]]
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _call(
-    url: str, method: str = "GET", body: Any = None, token: str | None = None
-) -> tuple[int, dict[str, Any], dict[str, str]]:
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            raw = response.read()
-            return response.status, json.loads(raw or b"{}"), dict(response.headers)
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        return error.code, json.loads(raw or b"{}"), dict(error.headers)
-
-
-def _stop(process: subprocess.Popen[bytes]) -> int | None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            return process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-            return None
-    return process.returncode
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, Services]]:
     settings, schema = make_settings("postgresql", tmp_path)
     init_store(settings)
     services = build_services(settings)
     setup_election(services)
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "REKAP_DATABASE_URL": settings.database.url,
@@ -98,7 +59,7 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Services]]:
         deadline = time.monotonic() + 30
         while True:
             try:
-                if _call(f"{base}/readyz")[0] == 200:
+                if call(f"{base}/readyz")[0] == 200:
                     break
             except OSError:
                 pass
@@ -106,11 +67,11 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Services]]:
             assert time.monotonic() < deadline, "gunicorn did not get ready in 30 s"
             time.sleep(0.2)
         yield base, services
-        assert _stop(gunicorn) == 0, "gunicorn did not shut down gracefully on SIGTERM"
-        assert _stop(projections) == 0
+        assert stop(gunicorn) == 0, "gunicorn did not shut down gracefully on SIGTERM"
+        assert stop(projections) == 0
     finally:
-        _stop(gunicorn)
-        _stop(projections)
+        stop(gunicorn)
+        stop(projections)
         services.close()
         if schema:
             drop_schema(schema)
@@ -132,7 +93,7 @@ def test_racing_first_submissions_give_one_winner_per_tps_and_all_are_counted(
         votes = {"1": 10 + i, "2": 20, "3": 30}
         body = {"submission_id": sid, "form": pilkada_form(DPT[tps], votes)}
         barrier.wait(timeout=30)
-        status, document, _ = _call(f"{url}/tps/{tps}/submissions", "POST", body, tokens[tps[:4]])
+        status, document, _ = call(f"{url}/tps/{tps}/submissions", "POST", body, tokens[tps[:4]])
         with lock:
             answers[tps].append((sid, status, document))
 
@@ -161,7 +122,7 @@ def test_racing_first_submissions_give_one_winner_per_tps_and_all_are_counted(
                 assert status == 409 and document["code"] == "conflict"
 
     last = max(w["position"] for w in winners.values())
-    status, recap, headers = _call(f"{url}/regions/91?wait_for={last}")
+    status, recap, headers = call(f"{url}/regions/91?wait_for={last}")
     assert status == 200, recap
     assert recap["tps_reported"] == len(RACED)
     for key in ("1", "2", "3"):

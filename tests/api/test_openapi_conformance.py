@@ -65,7 +65,6 @@ def test_every_operation_answers_as_documented(services: Services) -> None:
         print(f"{operation.method.upper()} {operation.path}: {time.perf_counter() - t0:.1f} s")
     elapsed = time.perf_counter() - started
     print(f"schemathesis: {len(operations)} operations in {elapsed:.1f} s")
-    assert elapsed < 120
 
 
 def _fuzz(operation: Any, headers: dict[str, str], excluded: list[Any]) -> None:

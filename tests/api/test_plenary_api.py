@@ -4,6 +4,7 @@ PostgreSQL: objections, corrections, refusals, lock, reopening by court order, r
 from __future__ import annotations
 
 import copy
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -104,8 +105,13 @@ def test_a_whole_contest_goes_from_the_tps_forms_to_the_province_certificate_and
     assert certificate["signed_by"] == SIGN["signed_by"]
     page = client.get(f"{BASE}/plenaries/91/certificate?format=html")
     assert page.status_code == 200 and page.mimetype == "text/html"
-    assert "D.HASIL PROVINSI" in page.get_data(as_text=True)
-    assert "menolak hasil" in page.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert "D.HASIL PROVINSI" in html and "menolak hasil" in html
+    # named as the election is, at the time as the region reads it (province 91 is in WIT)
+    assert "Pemilihan Gubernur dan Wakil Gubernur PROVINSI UJI" in html
+    certified_at = datetime.fromisoformat(certificate["certified_at"])
+    assert f" {certified_at.astimezone(timezone(timedelta(hours=9))):%H.%M} WIT" in html
+    assert certificate["certified_at"] not in html
     browser = client.get(f"{BASE}/plenaries/91/certificate", headers={"Accept": "text/html"})
     assert browser.mimetype == "text/html"
     assert client.get(f"{BASE}/plenaries/91/").json["status"] == "certified"

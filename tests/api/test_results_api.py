@@ -140,7 +140,8 @@ def test_a_correction_names_the_version_it_corrects(
 
     stale = {**correction, "request_id": "c-2"}
     problem(client.post(url, json=stale, headers={**kpps0, "If-Match": '"1"'}), 412)
-    problem(client.post(url, json=stale, headers={**kpps0, "If-Match": "abc"}), 412)
+    problem(client.post(url, json=stale, headers={**kpps0, "If-Match": "banana"}), 400)
+    problem(client.post(url, json=stale, headers={**kpps0, "If-Match": '"-1"'}), 400)
     no_reason = {"form": correction["form"]}
     r = client.post(url, json=no_reason, headers={**kpps0, "If-Match": '"2"'})
     assert [e["field"] for e in problem(r, 422)["errors"]] == ["reason"]

@@ -28,23 +28,32 @@ def test_an_admin_sets_up_an_election_its_contest_and_its_regions(
     assert r.get_json()["position"] == services.runner.head()
 
     r = client.post("/api/v1/elections/e1/contests", json=GUBERNUR, headers=admin)
-    assert r.status_code == 201
-    assert r.get_json()["contest"]["candidates"][0] == {"number": 1, "name": "Pasangan Satu"}
+    body = _problem(r, 422, "invalid_input")  # its province is not loaded yet
+    assert body["errors"][0]["field"] == "region" and "load the regions" in body["detail"]
 
     r = client.put("/api/v1/elections/e1/regions", json=TREE, headers=admin)
     assert r.status_code == 200
     loaded = r.get_json()
     assert loaded["tps"] == 6 and loaded["loaded"] == loaded["chunks"] > 0
 
-    r = client.get(f"/api/v1/elections/e1?wait_for={loaded['position']}")
+    r = client.post("/api/v1/elections/e1/contests", json=GUBERNUR, headers=admin)
+    assert r.status_code == 201
+    defined = r.get_json()
+    assert defined["contest"]["candidates"][0] == {"number": 1, "name": "Pasangan Satu"}
+    r = client.get(f"/api/v1/elections/e1?wait_for={defined['position']}")
     assert r.status_code == 503  # nothing projects in this test yet: the read says so
     services.runner.catch_up()
-    r = client.get(f"/api/v1/elections/e1?wait_for={loaded['position']}")
+    r = client.get(f"/api/v1/elections/e1?wait_for={defined['position']}")
     assert r.status_code == 200
     assert r.get_json()["contests"][0]["id"] == GUBERNUR["id"]
     assert client.get("/api/v1/elections").get_json() == {
         "elections": [{"id": "e1", "name": "Uji"}]
     }
+    elsewhere = {**GUBERNUR, "id": "gub-92", "region": "92"}
+    r = client.post("/api/v1/elections/e1/contests", json=elsewhere, headers=admin)
+    assert _problem(r, 422)["errors"][0]["field"] == "region"
+    bupati = {**GUBERNUR, "id": "bup-9109", "kind": "bupati", "region": "9109"}
+    assert _problem(client.post("/api/v1/elections/e1/contests", json=bupati, headers=admin), 422)
 
 
 def test_setting_up_the_same_things_again_changes_nothing(
@@ -52,8 +61,8 @@ def test_setting_up_the_same_things_again_changes_nothing(
 ) -> None:
     admin = auth("admin")
     client.post("/api/v1/elections", json={"id": "e1", "name": "Uji"}, headers=admin)
-    client.post("/api/v1/elections/e1/contests", json=GUBERNUR, headers=admin)
     client.put("/api/v1/elections/e1/regions", json=TREE, headers=admin)
+    client.post("/api/v1/elections/e1/contests", json=GUBERNUR, headers=admin)
     head = services.runner.head()
     again = client.post("/api/v1/elections", json={"id": "e1", "name": "Uji"}, headers=admin)
     assert again.status_code == 200 and again.get_json()["created"] is False
@@ -71,8 +80,8 @@ def test_a_different_definition_of_what_exists_is_a_conflict(
 ) -> None:
     admin = auth("admin")
     client.post("/api/v1/elections", json={"id": "e1", "name": "Uji"}, headers=admin)
-    client.post("/api/v1/elections/e1/contests", json=GUBERNUR, headers=admin)
     client.put("/api/v1/elections/e1/regions", json=TREE, headers=admin)
+    client.post("/api/v1/elections/e1/contests", json=GUBERNUR, headers=admin)
     r = client.post("/api/v1/elections", json={"id": "e1", "name": "Lain"}, headers=admin)
     _problem(r, 409, "conflict")
     changed = {**GUBERNUR, "winner_rule": "plurality"}
@@ -117,6 +126,7 @@ def test_what_cannot_be_an_election_contest_or_tree_is_422_by_field(
     fields = {e["field"] for e in _problem(r, 422, "invalid_input")["errors"]}
     assert fields == {"id", "name", "extra"}
     client.post("/api/v1/elections", json={"id": "e1", "name": "Uji"}, headers=admin)
+    client.put("/api/v1/elections/e1/regions", json=TREE, headers=admin)
     r = client.post(
         "/api/v1/elections/e1/contests", json={**GUBERNUR, "kind": "dpr"}, headers=admin
     )

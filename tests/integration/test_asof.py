@@ -144,3 +144,42 @@ def test_a_plenary_replayed_as_of_each_step_equals_the_plenary_then(services: Se
     assert [doc["status"] for doc in captured.values()] == ["open", "open", "certified"]
     for position, live in captured.items():
         assert plenary_as_of(services, ELECTION, CONTEST, kecamatan, position) == live, position
+
+
+def test_a_revote_is_seen_as_of_a_moment_after_it_at_the_top_of_the_contest(
+    services: Services,
+) -> None:
+    from domain.access import Actor, Role
+    from service.plenary import certify, open_plenary, record_revote, reopen
+
+    setup_election(services)
+    for tps in TPS:
+        body = submission(pilkada_form(DPT[tps], {"1": 30, "2": 20, "3": 10}))
+        submit(services.results, operator("91"), ELECTION, CONTEST, tps, body)
+    tps, kecamatan = TPS[5], "910201"
+    ppk = Actor(id="ppk", role=Role.PPK, scope=kecamatan)
+    ctx = services.plenary
+    open_plenary(ctx, ppk, ELECTION, CONTEST, kecamatan)
+    certify(ctx, ppk, ELECTION, CONTEST, kecamatan, {"signed_by": ["Ketua PPK"]})
+    order = {"kind": "re_vote", "ref": "MK 7/PHP.GUB/2025", "tps": [tps]}
+    body = {"reason": "pemungutan suara ulang", "order": order}
+    reopen(ctx, Actor("court", Role.COURT), ELECTION, CONTEST, kecamatan, body)
+    before = services.runner.head()
+    revote = pilkada_form(DPT[tps], {"1": 5, "2": 90, "3": 15})
+    record_revote(ctx, ppk, ELECTION, CONTEST, kecamatan, {"tps": tps, "form": revote})
+    services.runner.catch_up()
+    after = services.runner.head()
+
+    for code in ("91", "9102"):  # the contest's own region reads the log by topic
+        then = region_as_of(services, ELECTION, CONTEST, code, after)
+        assert then == services.queries.region(ELECTION, CONTEST, code), code
+        assert (
+            then["votes"]["2"]
+            - region_as_of(services, ELECTION, CONTEST, code, before)["votes"]["2"]
+            == 70
+        )
+    assert tps_as_of(services, ELECTION, CONTEST, tps, after)["form"]["votes"]["2"] == 90
+    from service.audit.history import region_history
+
+    types = [e["type"] for e in region_history(services, ELECTION, CONTEST, "91")["events"]]
+    assert types.count("TpsResult.Revoted") == 1

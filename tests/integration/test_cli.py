@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
 
+from domain.access import Role
 from service.cli import main
-from service.config import Settings
+from service.config import Settings, parse_database_url
+from tests.conftest import POSTGRES_URL, require_postgres
 from tests.factories import CONTEST, DPT, ELECTION, GUBERNUR, TPS, TREE, pilkada_form, submission
+from tests.live import ROOT, free_port
 
 
 @pytest.fixture
@@ -70,6 +77,10 @@ def test_bad_input_is_a_clear_error_and_a_non_zero_exit(rekap, tmp_path: Path) -
     (tmp_path / "broken.json").write_text("{not json")
     code, _, err = rekap("election", "load", str(tmp_path / "broken.json"))
     assert code == 1 and "not valid JSON" in err
+    (tmp_path / "twice.json").write_text('{"election": {"id": "a", "id": "b", "name": "x\\u0000"}}')
+    code, _, err = rekap("election", "load", str(tmp_path / "twice.json"))
+    assert code == 1 and "election.id: appears twice" in err
+    assert "election.name: holds a control character (U+0000)" in err
     election = write(
         tmp_path / "e.json",
         {"election": {"id": ELECTION, "name": "U"}, "contests": [GUBERNUR], **TREE},
@@ -113,3 +124,60 @@ def test_every_command_has_help(capsys: pytest.CaptureFixture) -> None:
             main(argv)
         assert done.value.code == 0
     assert "usage: rekap" in capsys.readouterr().out
+
+
+def test_token_create_help_lists_every_role_with_its_scope(
+    capsys: pytest.CaptureFixture,
+) -> None:
+    with pytest.raises(SystemExit):
+        main(["token", "create", "--help"])
+    out = capsys.readouterr().out
+    for role in Role:
+        assert f"\n  {role.value} " in out
+    assert "--scope KECAMATAN" in out
+    with pytest.raises(SystemExit) as refused:
+        main(["token", "create", "--role", "kepala"])
+    assert refused.value.code == 2 and "invalid choice: 'kepala'" in capsys.readouterr().err
+
+
+def test_a_dead_or_missing_postgresql_is_one_line_naming_it_and_a_non_zero_exit(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    require_postgres()
+    server = parse_database_url(POSTGRES_URL)
+    closed = free_port()
+    missing = f"rekap_missing_{uuid.uuid4().hex[:8]}"
+    recap = ["recap", "--election", ELECTION, "--contest", CONTEST]
+    cases = [
+        (
+            f"postgresql://postgres@127.0.0.1:{closed}/postgres",
+            f"error: PostgreSQL at 127.0.0.1:{closed} did not answer (Connection refused)",
+            (["init"], ["serve", "--port", "0"], recap, ["projections", "run"]),
+        ),
+        (
+            f"postgresql://{server.user}@{server.host}:{server.port}/{missing}",
+            f"error: database '{missing}' does not exist on PostgreSQL at "
+            f"{server.host}:{server.port}",
+            (["init"], recap),
+        ),
+    ]
+    monkeypatch.setenv("REKAP_DB_POOL_TIMEOUT", "1")
+    for url, expected, commands in cases:
+        monkeypatch.setenv("REKAP_DATABASE_URL", url)
+        for argv in commands:
+            code = main(argv)
+            out, err = capsys.readouterr()
+            assert code == 1 and out == "", argv
+            assert len(err.strip().splitlines()) == 1 and err.startswith(expected), (argv, err)
+
+    # The same from a shell: nothing else on standard error (no log lines, no traceback).
+    env = {**os.environ, "REKAP_DATABASE_URL": cases[0][0]}
+    done = subprocess.run(
+        [sys.executable, "-m", "service.cli", "serve"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        timeout=60,
+    )
+    lines = done.stderr.decode().strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 1 and lines[0].startswith(cases[0][1]), lines

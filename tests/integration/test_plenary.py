@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ from service.results import correct as kpps_correct
 from service.results import submit_bulk
 from tests.conftest import make_settings
 from tests.factories import CONTEST, DPT, ELECTION, TPS, kpps, pilkada_form, setup_election
+from tests.live import projections_running
 
 KECAMATAN = {"910101": TPS[:3], "910102": TPS[3:5], "910201": TPS[5:]}
 CHILDREN = {"9101": ["910101", "910102"], "9102": ["910201"], "91": ["9101", "9102"]}
@@ -107,6 +109,30 @@ def test_a_parent_cannot_certify_on_a_child_reopened_meanwhile(
         use.certify(ctx, official("9101"), ELECTION, CONTEST, "9101", SIGN)
     ready.runner.catch_up()
     assert certified_codes(ready) == {"910101"}
+
+
+def test_a_certification_waits_for_the_running_projection_process_to_read_its_figures(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup_election(services)
+    recap = services.runner.projections[0]
+    apply = recap.apply
+
+    def slowly(tx: Any, events: Any) -> None:  # the process is still at it when asked
+        time.sleep(0.2)
+        apply(tx, events)
+
+    monkeypatch.setattr(recap, "apply", slowly)
+    ctx, ppk = services.plenary, official("910101")
+    with projections_running(services):
+        submit_all(services)
+        use.open_plenary(ctx, ppk, ELECTION, CONTEST, "910101")
+        done = use.certify(ctx, ppk, ELECTION, CONTEST, "910101", SIGN)
+    assert done.status == "certified"
+    services.runner.catch_up()  # no process runs now: applied here
+    contest = services.queries.contest(ELECTION, CONTEST)
+    certificate = services.queries.plenaries.certificate(contest, "910101")
+    assert [t["votes"] for t in certificate["figures"]["tps"]] == [votes(i) for i in range(3)]
 
 
 def certified_codes(services: Services) -> set[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import DataError, IntegrityError, StoredEvent
 
 from service.bootstrap import build_services, init_store
 from service.recorder import OneTripRecorder
@@ -56,3 +56,11 @@ def test_a_duplicate_writes_nothing_and_the_connection_stays_usable(
     assert recorder.select_events(fresh) == []
     assert recorder.insert_events([StoredEvent(fresh, 1, "t", b"d")])
     assert [e.state for e in recorder.select_events(taken)] == [b"a"]
+
+
+def test_a_topic_with_a_nul_is_refused_and_nothing_is_stored(recorder: OneTripRecorder) -> None:
+    # libpq's quoting would cut "rekap:A\x00B" to "rekap:A": another topic, stored silently.
+    oid = uuid4()
+    with pytest.raises(DataError, match="NUL"):
+        recorder.insert_events([StoredEvent(oid, 1, "rekap:A\x00B", b"{}")])
+    assert recorder.select_events(oid) == []

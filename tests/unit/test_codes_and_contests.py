@@ -117,3 +117,13 @@ def test_reopening_needs_that_tier_or_one_above_in_the_same_region_or_a_court() 
     with pytest.raises(Forbidden):
         require_reopener(make_actor("t", "kpu_kabkota", "3172"), Tier.KECAMATAN, "317101")
     assert Role.PPK.value == "ppk"
+
+
+def test_a_certificate_shows_a_time_as_its_region_reads_it() -> None:
+    from service.certificate import local_time
+
+    moment = "2024-12-08T07:05:00+00:00"
+    assert local_time(moment, "31") == "8 Desember 2024 pukul 14.05 WIB"
+    assert local_time(moment, "7371") == "8 Desember 2024 pukul 15.05 WITA"
+    assert local_time(moment, "9101011001") == "8 Desember 2024 pukul 16.05 WIT"
+    assert local_time("2024-12-31T20:00:00+00:00", "0") == "1 Januari 2025 pukul 03.00 WIB"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -58,6 +60,30 @@ def test_presidential_2024_prabowo_gibran_wins_in_one_round() -> None:
     provinces |= {"11": {1: 73, 2: 24, 3: 3}, "13": {1: 57, 2: 40, 3: 3}}
     verdict = presidential(national, provinces)
     assert verdict.status is VerdictStatus.DECIDED and verdict.candidates == (2,)
+
+
+def test_the_real_2024_figures_give_58_59_percent_and_20_percent_in_38_of_38_provinces() -> None:
+    rows = (Path(__file__).parent.parent / "data" / "pilpres2024-provinces.csv").read_text()
+    by_province = {
+        code: {1: int(a), 2: int(b), 3: int(c)}
+        for code, a, b, c in (line.split(",") for line in rows.splitlines()[1:] if line)
+    }
+    assert len(by_province) == 39 and "99" in by_province  # the overseas units are a row
+    national = {n: sum(p[n] for p in by_province.values()) for n in (1, 2, 3)}
+    assert national == {1: 40_971_906, 2: 96_214_691, 3: 27_040_878}
+    verdict = presidential(national, by_province)
+    assert verdict.status is VerdictStatus.DECIDED and verdict.candidates == (2,)
+    assert verdict.facts == {"provinces": 38, "provinces_with_20_percent": 38}
+    assert verdict.detail == "58.59% nationally and at least 20% in 38 of 38 provinces"
+
+
+def test_the_overseas_units_never_count_as_a_province_for_the_20_percent_rule() -> None:
+    national = {1: 520, 2: 480}
+    # the leader has 20% in one of two provinces: not more than half, whatever happens abroad
+    provinces = {"11": {1: 300, 2: 100}, "12": {1: 10, 2: 190}, "99": {1: 210, 2: 190}}
+    verdict = presidential(national, provinces)
+    assert verdict.status is VerdictStatus.RUNOFF
+    assert verdict.facts == {"provinces": 2, "provinces_with_20_percent": 1}
 
 
 def test_a_single_pair_needs_more_than_half_against_the_empty_column() -> None:
