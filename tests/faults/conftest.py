@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 
 from tests.faults import figures
-from tests.faults.live import LiveServer, Store, new_store
 from tests.faults.province import Province, setup_province
+from tests.faults.servers import LiveServer, Store, new_store
 
 _STARTED: list[LiveServer] = []
 

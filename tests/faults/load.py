@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tests.factories import pilkada_form
-from tests.faults.live import Answer, call
+from tests.faults.servers import Answer, call
 
 RETRY_DELAY = 0.2
 SETTLE_TIMEOUT = 60.0  # the longest a client keeps retrying one submission after the load stops

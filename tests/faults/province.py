@@ -19,8 +19,8 @@ from domain.access import SYSTEM
 from service import wilayah
 from service.bootstrap import build_services
 from service.elections import create_election, define_contest, load_regions
-from tests.faults.live import LiveServer, Store, call
 from tests.faults.load import Acknowledged, SubmissionLoad, read_until_there, recovery_time
+from tests.faults.servers import LiveServer, Store, call
 
 PROVINCE = "71"
 ELECTION = "fault-2024"
@@ -43,10 +43,10 @@ def setup_province(store: Store) -> tuple[dict[str, int], dict[str, str]]:
     services = build_services(store.settings)
     try:
         create_election(services.app, SYSTEM, ELECTION, "Pemilihan Uji Gangguan")
-        define_contest(services.app, services.ref, SYSTEM, ELECTION, GOVERNOR)
         chunks = list(wilayah.iter_region_chunks(provinces={PROVINCE}, max_dpt=600))
         dpt = {t["code"]: t["dpt"] for chunk in chunks for t in chunk["tps"]}
         load_regions(services.app, services.ref, SYSTEM, ELECTION, chunks)
+        define_contest(services.app, services.ref, SYSTEM, ELECTION, GOVERNOR)
         services.runner.catch_up()
         kabs = sorted({code[:4] for code in dpt})
         operators = {kab: services.tokens.create("operator", kab, name="loader")[0] for kab in kabs}

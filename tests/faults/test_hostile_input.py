@@ -20,8 +20,8 @@ from tests.factories import CONTEST, TPS
 from tests.faults.conftest import Recorder, running
 from tests.faults.defects import HOSTILE_INPUT, expect, known_defect
 from tests.faults.hostile import KINDS
-from tests.faults.live import LiveServer, new_store
 from tests.faults.load import read_until_there
+from tests.faults.servers import LiveServer, new_store
 from tests.faults.walk import Outcome, Walk
 from tests.faults.write_steps import form
 

@@ -14,8 +14,8 @@ import pytest
 
 from tests.faults.conftest import Recorder
 from tests.faults.defects import SLOW_OUTAGE, expect, known_defect
-from tests.faults.live import refuse_connections, terminate_backends
 from tests.faults.province import Province
+from tests.faults.servers import refuse_connections, terminate_backends
 
 pytestmark = pytest.mark.slow
 

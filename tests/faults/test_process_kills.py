@@ -16,8 +16,9 @@ import pytest
 
 from tests.faults.conftest import Recorder
 from tests.faults.defects import SUPERVISION, expect, known_defect
-from tests.faults.live import alive, call
 from tests.faults.province import PROVINCE, Province
+from tests.faults.servers import call
+from tests.live import alive
 
 pytestmark = pytest.mark.slow
 

@@ -18,9 +18,9 @@ import pytest
 
 from tests.faults.conftest import Recorder
 from tests.faults.defects import FOUND_HERE, expect, known_defect
-from tests.faults.live import Answer, call
 from tests.faults.load import form_for, read_until_there
 from tests.faults.province import Province
+from tests.faults.servers import Answer, call
 
 pytestmark = pytest.mark.slow
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from tests.factories import TPS
 from tests.faults.hostile import PDF, Variant, encode, variants
-from tests.faults.live import Answer, LiveServer, call
+from tests.faults.servers import Answer, LiveServer, call
 from tests.faults.write_steps import ANOMALOUS, KEC_TPS, Step, anomalous_form, form, step_list
 
 

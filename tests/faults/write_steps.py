@@ -1,5 +1,5 @@
 """The write endpoints in the order a contest lives them, each with a valid body for the state
-a walk (walk.py) has reached: election, contest, regions, evidence, submissions, bulk,
+a walk (walk.py) has reached: election, regions, contest, evidence, submissions, bulk,
 corrections, then every plenary write of kecamatan 910101 up to its certification, its
 reopening by court order and the re-vote. Which parts of each body a client chooses (text,
 numbers, flags, forms, path segments) is what the hostile variants (hostile.py) replace.
@@ -67,15 +67,6 @@ def step_list() -> list[Step]:
             text=("id", "name"),
         ),
         Step(
-            "define contest",
-            "POST",
-            "contests",
-            "admin",
-            lambda w: copy.deepcopy(GUBERNUR),
-            text=("id", "kind", "region", "winner_rule", "name", "candidates.0.name"),
-            numbers=("candidates.0.number",),
-        ),
-        Step(
             "load regions",
             "PUT",
             "regions",
@@ -84,6 +75,15 @@ def step_list() -> list[Step]:
             text=("regions.0.code", "regions.1.name", "tps.0.code"),
             numbers=("tps.0.dpt",),
             ok=(200,),
+        ),
+        Step(
+            "define contest",
+            "POST",
+            "contests",
+            "admin",
+            lambda w: copy.deepcopy(GUBERNUR),
+            text=("id", "kind", "region", "winner_rule", "name", "candidates.0.name"),
+            numbers=("candidates.0.number",),
         ),
         Step("upload evidence", "POST", "/api/v1/evidence", "operator", None, ok=(201, 200)),
         Step(

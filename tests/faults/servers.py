@@ -13,7 +13,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -29,11 +28,13 @@ import psycopg
 from service.bootstrap import init_store
 from service.config import Settings, parse_database_url
 from tests.conftest import POSTGRES_URL, require_postgres
+from tests.live import children, command_line, descendants, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 60.0
 RUNNING = "running from"  # what a projection runner logs once it tails the log
 STOP_TIMEOUT = 10.0
+HEARTBEAT = 3  # seconds a projection runner's heartbeat holds: /readyz sees a dead one soon
 
 
 @dataclass
@@ -88,12 +89,6 @@ def call(
         return Answer(0, error=f"{error.__class__.__name__}: {error}")
     finally:
         connection.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- stores -----------------------------------------------------------------------------------
@@ -164,16 +159,9 @@ def terminate_backends(store: Store) -> int:
 # -- processes --------------------------------------------------------------------------------
 
 
-def children_of(pid: int) -> list[int]:
-    """The live child processes of `pid`, oldest first."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        stat = _stat(int(entry))
-        if stat and int(stat[1]) == pid and stat[0] != "Z":
-            found.append((int(stat[19]), int(entry)))
-    return [child for _, child in sorted(found)]
+def children_oldest_first(pid: int) -> list[int]:
+    """The live child processes of `pid`, in the order they were started."""
+    return sorted(children(pid), key=lambda child: int((_stat(child) or [0] * 20)[19]))
 
 
 def _stat(pid: int) -> list[str] | None:
@@ -185,16 +173,9 @@ def _stat(pid: int) -> list[str] | None:
     return raw.rsplit(")", 1)[1].split()
 
 
-def command_line(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
-
-
-def alive(pid: int) -> bool:
+def group_of(pid: int) -> int | None:
     stat = _stat(pid)
-    return stat is not None and stat[0] != "Z"
+    return int(stat[2]) if stat else None
 
 
 def group_members(pgid: int) -> list[int]:
@@ -225,6 +206,7 @@ class LiveServer:
             "REKAP_BIND": f"127.0.0.1:{self.port}",
             "REKAP_LOG_LEVEL": "warning",
             "PROMETHEUS_MULTIPROC_DIR": str(directory / "metrics"),
+            "REKAP_PROJECTION_LEASE": str(HEARTBEAT),
         }
         self.workers = workers
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -299,7 +281,13 @@ class LiveServer:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        """SIGTERM each process, then SIGKILL whatever is left of its process group."""
+        """SIGTERM each process, then SIGKILL whatever is left of its process group, and of
+        the groups its descendants started (rekap serve runs its projections in a session of
+        their own)."""
+        for process in self.processes.values():
+            for pid in descendants(process.pid):
+                if (group := group_of(pid)) is not None:
+                    self.groups.add(group)
         for process in self.processes.values():
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
@@ -332,14 +320,18 @@ class LiveServer:
     def worker_pids(self) -> list[int]:
         return [
             pid
-            for pid in children_of(self.gunicorn_pid())
+            for pid in children_oldest_first(self.gunicorn_pid())
             if "multiprocessing" not in command_line(pid)
             and "service.cli projections" not in command_line(pid)
         ]
 
     def projector_pids(self) -> list[int]:
         """Every `rekap projections run` alive: `rekap serve`'s own, and any this test started."""
-        pids = [p for p in children_of(self.gunicorn_pid()) if "projections run" in command_line(p)]
+        pids = [
+            p
+            for p in children_oldest_first(self.gunicorn_pid())
+            if "projections run" in command_line(p)
+        ]
         started = self.processes.get("projections")
         if started is not None and started.poll() is None:
             pids.append(started.pid)
@@ -353,7 +345,7 @@ class LiveServer:
         """The supervisor's children, oldest first: recap+plenary, then the audit tree (the
         order service/projections/parallel.py spawns them in)."""
         supervisor = self.projector_pid()
-        return [p for p in children_of(supervisor) if "spawn_main" in command_line(p)]
+        return [p for p in children_oldest_first(supervisor) if "spawn_main" in command_line(p)]
 
     # faults
 
