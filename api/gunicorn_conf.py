@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from typing import Any
 
@@ -38,6 +39,11 @@ if _own_metrics_dir:
 
 
 def on_starting(server: Any) -> None:
+    parent = os.environ.get("REKAP_EXIT_WITH_PARENT")
+    if parent:  # started by `rekap serve`: stop gracefully when it dies
+        from service.lifetime import die_with_parent
+
+        die_with_parent(int(parent), signal.SIGTERM)
     directory = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     os.makedirs(directory, exist_ok=True)
     for name in os.listdir(directory):  # counts of an earlier run are not this run's

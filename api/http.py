@@ -29,7 +29,7 @@ from webargs.flaskparser import FlaskParser
 
 from domain.errors import ErrorList, InvalidInput
 from service.bootstrap import Services
-from service.json_input import MalformedJson, parse_items, text_fault
+from service.input.strict_json import MalformedJson, parse_items, text_fault
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -23,8 +23,8 @@ from service.audit.asof import region_as_of, tps_as_of
 from service.audit.log import AuditLog
 from service.audit.verify import verify
 from service.bootstrap import Services
-from service.projections.merkle import MerkleProjection
-from service.projections.runner import ProjectionRunner
+from service.read.projections.merkle import MerkleProjection
+from service.read.projections.runner import ProjectionRunner
 
 SCRATCH = "bench_audit_"
 

@@ -17,8 +17,8 @@ from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
-from domain.form import Form, Split
-from domain.rules import BOX_MAX, ballot_allowance, check_form
+from domain.form import BOX_MAX, Form, Split
+from domain.rules import ballot_allowance, check_form
 
 Profile = tuple[float, ...]  # cumulative weights ending at 1.0
 

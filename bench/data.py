@@ -19,7 +19,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from service import wilayah
+from service.data import wilayah
 
 ELECTION_ID = "pemilu-2024-bench"
 ELECTION_NAME = "Pemilu 2024 (benchmark)"

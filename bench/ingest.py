@@ -13,9 +13,9 @@ from bench import data
 from bench.env import conninfo
 from domain.access import SYSTEM, Actor, Role
 from service.bootstrap import Services
-from service.elections import create_election, define_contest, load_regions
 from service.progress import Progress
-from service.results import correct, submit_bulk
+from service.usecases.elections import create_election, define_contest, load_regions
+from service.usecases.results import correct, submit_bulk
 
 BULK_ITEMS = 1000
 

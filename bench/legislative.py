@@ -1,6 +1,6 @@
 """A DPR data set whose TPS forms sum, per dapil and party, exactly to the published 2024 votes.
 
-For every TPS of a dapil (its DPT as the region tree generates it, service/wilayah.py), a DPR
+For every TPS of a dapil (its DPT as the region tree generates it, service/data/wilayah.py), a DPR
 C.Hasil (bench/ballots.py): sections I-III and V as on the Pilpres form, section IV per party with
 party-only and candidate votes. Deterministic by seed, streamed dapil by dapil (one dapil's TPS at
 a time in memory, never the nation's). How a dapil's published votes are spread over its TPS:
@@ -34,8 +34,8 @@ from typing import Any
 from bench import ballots
 from bench.data import TpsForm
 from domain.rules import ballot_allowance
-from service import wilayah
-from service.legislative2024 import source
+from service.data import wilayah
+from service.data.legislative2024 import source
 from service.progress import Progress
 
 DPR_ID = "dpr"

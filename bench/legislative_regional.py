@@ -4,7 +4,7 @@ No per-candidate DPD figures and no DPRD figures exist in the data, so their vot
 (deterministic by seed, streamed a kecamatan at a time), plausibly:
 - DPD: a province's valid votes spread over its candidates, a few of them (incumbents, known
   names) far ahead; each candidate runs strongest in a home kab/kota.
-- DPRD (a contest document of service/legislative2024/contests.py): each dapil's parties vote
+- DPRD (a contest document of service/data/legislative2024/contests.py): each dapil's parties vote
   like the province voted for the DPR in 2024, leaning by kab/kota, kecamatan and desa (in Aceh the
   local parties take about a third); a party's votes split into party-only and candidate votes
   as on the DPR forms.
@@ -24,7 +24,7 @@ from bench import ballots
 from bench.data import TpsForm
 from bench.legislative import kecamatan_tps
 from domain.rules import ballot_allowance
-from service.legislative2024 import source
+from service.data.legislative2024 import source
 
 DPD_ID = "dpd"
 DPD_INVALID = 0.12  # the DPD ballot, long and unfamiliar, had the most invalid votes

@@ -17,8 +17,8 @@ from bench.env import conninfo
 from domain.form import flatten
 from domain.tps_result import TpsResult
 from service.bootstrap import Services
-from service.eventlog import events_table
-from service.projections import parallel
+from service.read.projections import parallel
+from service.store.eventlog import events_table
 
 TIERS = (("nasional", 1), ("provinsi", 2), ("kabkota", 4), ("kecamatan", 6), ("desa", 10))
 

@@ -301,10 +301,11 @@ NOTES = [
     "HTTP measured on the national store. Five contests are extrapolated from it. What limits "
     "rekap here, from profiles:",
     "",
-    "- Single submissions: a save is one round trip (`service/recorder.py`: BEGIN, lock, NOTIFY, "
-    "INSERT, COMMIT as one query, so the log's table lock is released inside the server); "
-    "concurrent first submissions of a worker share a save (`service/group_commit.py`, waiting "
-    "up to 2 ms for company under load). Per request a rekap worker still spends about 1.0-1.1 "
+    "- Single submissions: a save is one round trip (`service/store/recorder.py`: BEGIN, lock, "
+    "NOTIFY, INSERT, COMMIT as one query, so the log's table lock is released inside the "
+    "server); concurrent first submissions of a worker share a save "
+    "(`service/store/group_commit.py`, waiting up to 2 ms for company under load). Per "
+    "request a rekap worker still spends about 1.0-1.1 "
     "ms of CPU (Flask, marshmallow, the form's rules, the event and its JSON) where the plain "
     "INSERT endpoint spends 0.7 and the minimal one 0.5, and every event then costs the "
     "projection processes about 0.35 ms more (recap, plenary, audit tree), all on the same two "
@@ -344,7 +345,7 @@ def write(results_dir: Path, target: Path) -> None:
         "Produced by `bench/run` (`python -m bench.run --quick | --national | --provinces ...`); "
         "the raw figures are in `bench/results/<size>.json`. Every rekap figure is set against "
         "a baseline measured in the same run on the same machine. The data is the real 2024 "
-        "region tree (`service/wilayah.py`) with generated forms (`bench/data.py`, seed 2024, "
+        "region tree (`service/data/wilayah.py`) with generated forms (`bench/data.py`, seed 2024, "
         "about 1.5% with anomalies, a third of those corrected). The four contests beyond the "
         "Pilpres are Pilpres-shaped stand-ins of kind `presiden` for the legislative forms "
         "(lighter than the real ones).",

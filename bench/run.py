@@ -22,7 +22,7 @@ from typing import Any
 
 from bench import data, env, ingest, readside, report, site, web
 from domain.access import SYSTEM
-from service.elections import define_contest
+from service.usecases.elections import define_contest
 
 RESULTS = env.ROOT / "bench" / "results"
 HTTP_CONTEST = "http-standin"

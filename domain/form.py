@@ -14,8 +14,8 @@ from typing import Any
 
 from domain.contests import ContestKind
 from domain.errors import ErrorList, FieldError, InvalidInput
-from domain.rules import BOX_MAX, r11_box_in_range
 
+BOX_MAX = 999
 SPLIT_KEYS = ("l", "p", "j")
 BALLOT_KEYS = ("received", "used", "returned", "unused")
 
@@ -176,6 +176,11 @@ def unflatten(flat: dict[str, int]) -> dict[str, Any]:
 
 # Box names split once: a region's recap unflattens the sums of every child on each read.
 _PATHS: dict[str, tuple[str, ...]] = {}
+
+
+def r11_box_in_range(value: int) -> bool:
+    """R11 (schema): every box of the form holds 0 to 999 (three digits)."""
+    return 0 <= value <= BOX_MAX
 
 
 def _unknown(data: dict[str, Any], allowed: set[str], path: str, errors: ErrorList) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from domain.codes import NATION, Tier, normalise, parent_of, tier_of
 from domain.errors import ErrorList, InvalidInput
-from domain.rules import BOX_MAX
+from domain.form import BOX_MAX
 
 
 @dataclass(frozen=True)

@@ -12,12 +12,12 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from domain.form import Form, Split
+# R11 (every box of the form holds 0 to 999) is the form's own shape: a form that breaks it is
+# refused as it is read (domain/form.py), never stored with an anomaly.
+from domain.form import Form, Split
 
-BOX_MAX = 999
 BALLOT_RESERVE = 0.02
 
 
@@ -222,11 +222,6 @@ def r10_disabled_within_voters(form: Form) -> list[Anomaly]:
             f"{disabled} disabled voters voted, more than all {voters} voters",
         )
     ]
-
-
-def r11_box_in_range(value: int) -> bool:
-    """R11 (schema): every box of the form holds 0 to 999."""
-    return 0 <= value <= BOX_MAX
 
 
 FORM_RULES: tuple[Callable[[Form], list[Anomaly]], ...] = (

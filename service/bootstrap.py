@@ -6,20 +6,20 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from service.application import Rekap, build_application
 from service.config import Settings
-from service.db import Database, ensure_schema
-from service.evidence import EvidenceStore
-from service.plenary import PlenaryContext, correction_guard
-from service.plenary.context import region_name_in_read_model
-from service.projections.merkle import MerkleProjection
-from service.projections.plenary import PlenaryProjection
-from service.projections.recap import RecapProjection
-from service.projections.runner import ProjectionRunner
-from service.queries import RecapQueries
-from service.reference import Reference
-from service.results import ResultsContext
-from service.tokens import TokenStore
+from service.read.projections.merkle import MerkleProjection
+from service.read.projections.plenary import PlenaryProjection
+from service.read.projections.recap import RecapProjection
+from service.read.projections.runner import ProjectionRunner
+from service.read.queries import RecapQueries
+from service.store.application import Rekap, build_application
+from service.store.db import Database, ensure_schema
+from service.store.evidence import EvidenceStore
+from service.store.reference import Reference
+from service.store.tokens import TokenStore
+from service.usecases.plenary import PlenaryContext, correction_guard
+from service.usecases.plenary.context import region_name_in_read_model
+from service.usecases.results import ResultsContext
 
 
 def all_projections(settings: Settings | None = None) -> list[Any]:

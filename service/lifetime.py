@@ -1,6 +1,6 @@
 """A child process that must not outlive its parent.
 
-The projection groups run under their supervisor's lease (service/projections/lease.py): once
+The projection groups run under their supervisor's lease (service/read/projections/lease.py): once
 the supervisor is gone (killed with -9, say) its lease is free, and a child still applying the
 log would be a second writer beside whatever takes the lease next. `rekap serve` restarts its
 supervisor, so that is exactly what follows.

@@ -17,8 +17,8 @@ import pytest
 
 from service.bootstrap import Services, build_services, init_store
 from service.config import Settings, parse_database_url
-from service.db import connect_admin
-from service.db import drop_schema as drop_postgres_schema
+from service.store.db import connect_admin
+from service.store.db import drop_schema as drop_postgres_schema
 
 POSTGRES_URL = os.environ.get(
     "REKAP_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.access import SYSTEM, Actor, Role
 from service.bootstrap import Services
-from service.elections import create_election, define_contest, load_regions
+from service.usecases.elections import create_election, define_contest, load_regions
 
 ELECTION = "test-2024"
 CONTEST = "gub-99"
@@ -138,7 +138,7 @@ def poison_event(services: Services) -> tuple[int, str]:
 
 def submit_votes(services: Services, tps: str, votes: dict[str, int]) -> int:
     """A consistent first submission of `tps` by its KPPS; its log position."""
-    from service.results import submit
+    from service.usecases.results import submit
 
     body = submission(pilkada_form(DPT[tps], votes))
     return submit(services.results, kpps(tps), ELECTION, CONTEST, tps, body).position

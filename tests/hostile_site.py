@@ -7,10 +7,10 @@ import copy
 from typing import Any
 
 from domain.access import SYSTEM, Actor, Role
-from service import plenary as use
 from service.bootstrap import Services
-from service.elections import create_election, define_contest, load_regions
-from service.results import correct, submit
+from service.usecases import plenary as use
+from service.usecases.elections import create_election, define_contest, load_regions
+from service.usecases.results import correct, submit
 from tests.factories import CONTEST, DPT, ELECTION, GUBERNUR, TREE, pilkada_form, submission
 
 # Each would set window.__pwned if the page ever let it run.

@@ -11,8 +11,8 @@ from werkzeug.serving import make_server
 from api.app import create_app
 from domain.tps_result import TpsResult
 from service.bootstrap import Services
-from service.eventlog import existing_versions
-from service.results import correct, submit
+from service.store.eventlog import existing_versions
+from service.usecases.results import correct, submit
 from tests.factories import (
     CONTEST,
     DPT,

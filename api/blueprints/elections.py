@@ -18,7 +18,7 @@ from api.schemas import (
     WaitForArgs,
 )
 from domain.access import Role
-from service.elections import create_election, define_contest, load_regions
+from service.usecases.elections import create_election, define_contest, load_regions
 
 blp = Blueprint("elections", __name__, url_prefix="/api/v1", description="Elections")
 REGION_TREE_BODY = 64 * 1024 * 1024  # a province's regions and TPS in one request

@@ -11,7 +11,7 @@ from api.auth import public, requires
 from api.http import Blueprint, body_limit, problems, services
 from api.schemas import EvidenceOutSchema
 from domain.access import Role
-from service.evidence import MAX_BYTES, MEDIA_TYPES, SHA256, TooLarge, UnsupportedMedia
+from service.store.evidence import MAX_BYTES, MEDIA_TYPES, SHA256, TooLarge, UnsupportedMedia
 
 blp = Blueprint("evidence", __name__, url_prefix="/api/v1", description="Evidence files")
 

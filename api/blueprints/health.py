@@ -9,7 +9,7 @@ import marshmallow as ma
 from api.auth import public
 from api.http import Blueprint, problems, services
 from api.problems import problem
-from service.projections.health import readiness
+from service.read.projections.health import readiness
 
 blp = Blueprint("health", __name__, url_prefix="/", description="Liveness and readiness")
 

@@ -17,8 +17,8 @@ from api.schemas import CODE, ID, DomainChecked, FormSchema, Strict, WaitForArgs
 from domain.access import Role
 from domain.codes import normalise
 from domain.plenary import plenary_tier
-from service import plenary as use
-from service.certificate import certificate_document, render_html
+from service.read.certificate import certificate_document, render_html
+from service.usecases import plenary as use
 
 blp = Blueprint(
     "plenary",

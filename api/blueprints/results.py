@@ -30,7 +30,7 @@ from api.schemas import (
 from domain.access import Role
 from domain.codes import tps_code
 from service.audit.history import tps_history
-from service.results import BulkItem, ResultOutcome, correct, submit, submit_bulk
+from service.usecases.results import BulkItem, ResultOutcome, correct, submit, submit_bulk
 
 blp = Blueprint("results", __name__, url_prefix="/api/v1", description="TPS results (C.Hasil)")
 

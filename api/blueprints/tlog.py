@@ -21,7 +21,7 @@ from service.audit.cosignatures import accept_cosigned, latest_checkpoint
 from service.audit.log import AuditLog
 from service.audit.proofs import event_proof, tps_result_position
 from service.audit.tiles import parse_tile_path, read_tile
-from service.projections.merkle import tree_size
+from service.read.projections.merkle import tree_size
 
 blp = Blueprint(
     "tlog",

@@ -45,12 +45,12 @@ from domain.tps_result import TpsResult
 from service.audit.events import decode
 from service.bootstrap import Services
 from service.config import DatabaseConfig
-from service.db import Database
-from service.eventlog import raw_events_of, raw_events_with_topics
-from service.projections.base import LoggedEvent
-from service.projections.plenary import PLENARY_EVENTS, PlenaryProjection
-from service.projections.recap import RecapProjection
-from service.queries import RecapQueries
+from service.read.projections.base import LoggedEvent
+from service.read.projections.plenary import PLENARY_EVENTS, PlenaryProjection
+from service.read.projections.recap import RecapProjection
+from service.read.queries import RecapQueries
+from service.store.db import Database
+from service.store.eventlog import raw_events_of, raw_events_with_topics
 
 BATCH_TOPICS = ["rekap:RegionBatch.Loaded"]
 PLENARY_TOPICS = [cls.TOPIC for cls in PLENARY_EVENTS]

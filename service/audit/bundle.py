@@ -30,8 +30,8 @@ from service.audit.leaves import check_record, record_leaf_hash, state_of
 from service.audit.signing import TreeHead, verify_tree_head
 from service.audit.trusted import TrustedInputError, public_key_from
 from service.bootstrap import Services
-from service.projections.base import LoggedEvent
-from service.queries import RecapQueries
+from service.read.projections.base import LoggedEvent
+from service.read.queries import RecapQueries
 
 HEAD_FILE = "tree-head.json"
 EVENTS_FILE = "events.ndjson"
@@ -239,7 +239,7 @@ def _check_event(
 
 
 def _decoder() -> Any:
-    from service.application import Rekap
+    from service.store.application import Rekap
 
     return Rekap(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
 

@@ -24,7 +24,7 @@ from service.audit.checkpoint import Checkpoint, CheckpointError
 from service.audit.log import AuditLog
 from service.audit.note import COSIGNATURE_V1, Note, NoteError, NoteSignature, Verifier, parse_note
 from service.audit.signing import TreeHead
-from service.db import Tx
+from service.store.db import Tx
 
 
 def read_witness_keys(path: Path) -> list[Verifier]:

@@ -10,17 +10,17 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from domain.errors import InvalidInput
-from service.application import Rekap
 from service.audit.leaves import raw_leaf_hash, record_of
-from service.db import Database
-from service.eventlog import raw_events_after
+from service.store.application import Rekap
+from service.store.db import Database
+from service.store.eventlog import raw_events_after
 
 MAX_PAGE = 1000
 BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic", "actor"}
 
 
 def decode(app: Rekap, raw: Mapping[str, Any]) -> Any:
-    """The domain event of a raw stored event (as read by service.eventlog)."""
+    """The domain event of a raw stored event (as read by service.store.eventlog)."""
     return app.mapper.to_domain_event(
         StoredEvent(
             originator_id=raw["originator_id"],

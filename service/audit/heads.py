@@ -21,8 +21,8 @@ from typing import Any
 from service.audit.compact import CompactRange
 from service.audit.findings import HEADS, UNSIGNED, Difference, VerifyReport
 from service.audit.signing import TreeHead, verify_tree_head
-from service.db import Database
-from service.projections.merkle import HEAD_INTERVAL
+from service.read.projections.merkle import HEAD_INTERVAL
+from service.store.db import Database
 
 # Allows for the clocks of the writers and of the projection to differ, and for a head's time
 # being cut to the second.

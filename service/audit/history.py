@@ -25,7 +25,7 @@ from domain.plenary import Plenary
 from domain.tps_result import TpsResult
 from service.audit.events import check_page, decode, describe, leaf_indexes_at
 from service.bootstrap import Services
-from service.eventlog import raw_events_of, raw_events_with_topics
+from service.store.eventlog import raw_events_of, raw_events_with_topics
 
 SCAN_PAGE = 1000
 

@@ -46,7 +46,7 @@ def leaf_record(
 
 
 def record_of(raw: Mapping[str, Any]) -> dict[str, Any]:
-    """The leaf record of a raw stored event (as read by service.eventlog)."""
+    """The leaf record of a raw stored event (as read by service.store.eventlog)."""
     return leaf_record(
         raw["position"], raw["originator_id"], raw["originator_version"], raw["topic"], raw["state"]
     )

@@ -1,6 +1,6 @@
 """The tamper-evident log as a service: tree heads, the public key, inclusion and consistency.
 
-Proofs are read from the audit tree kept by service.projections.merkle, so they cover the log
+Proofs are read from the audit tree kept by service.read.projections.merkle, so they cover the log
 as far as that projection has applied it. Every answer is also a document that
 `rekap audit check-proof` verifies offline (see service.audit.proofcheck).
 """
@@ -17,8 +17,7 @@ from service.audit.merkle import consistency_proof, inclusion_proof, root
 from service.audit.note import Verifier
 from service.audit.signing import TreeHead, TreeHeadSigner, load_or_create_signing_key
 from service.bootstrap import Services
-from service.eventlog import raw_events_at
-from service.projections.merkle import (
+from service.read.projections.merkle import (
     HEAD_COLUMNS,
     HEAD_INTERVAL,
     TxNodeStore,
@@ -26,6 +25,7 @@ from service.projections.merkle import (
     publish_head,
     tree_size,
 )
+from service.store.eventlog import raw_events_at
 
 
 class AuditLog:

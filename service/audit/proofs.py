@@ -21,8 +21,8 @@ from service.audit.log import AuditLog
 from service.audit.merkle import inclusion_proof
 from service.audit.signing import TreeHead
 from service.audit.tlogproof import TlogProof
-from service.eventlog import existing_versions, position_of, raw_events_at
-from service.projections.merkle import HEAD_COLUMNS, TxNodeStore
+from service.read.projections.merkle import HEAD_COLUMNS, TxNodeStore
+from service.store.eventlog import existing_versions, position_of, raw_events_at
 
 API = "/api/v1"
 

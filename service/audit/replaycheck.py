@@ -29,9 +29,9 @@ from service.audit.findings import (
     error_text,
 )
 from service.bootstrap import Services, all_projections
-from service.projections.base import LoggedEvent
-from service.projections.replay import compare_table, drop_scratch
-from service.projections.runner import ProjectionRunner
+from service.read.projections.base import LoggedEvent
+from service.read.projections.replay import compare_table, drop_scratch
+from service.read.projections.runner import ProjectionRunner
 
 SCRATCH = "audit_scratch_"
 ROW_LIMIT = 5000  # rows examined one by one per table; more are counted

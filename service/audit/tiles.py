@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from domain.errors import NotFound
 from service.audit.leaves import record_bytes, record_of
 from service.audit.merkle import HASH_SIZE, mth
-from service.db import Tx
-from service.eventlog import raw_events_between
+from service.store.db import Tx
+from service.store.eventlog import raw_events_between
 
 HEIGHT = 8
 WIDTH = 1 << HEIGHT

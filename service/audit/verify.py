@@ -37,8 +37,8 @@ from service.audit.leaves import raw_leaf_hash
 from service.audit.replaycheck import check_projections
 from service.audit.signing import TreeHead, load_public_key
 from service.bootstrap import Services
-from service.eventlog import raw_events_after
-from service.projections.merkle import HEAD_COLUMNS
+from service.read.projections.merkle import HEAD_COLUMNS
+from service.store.eventlog import raw_events_after
 
 PAGE = 5000
 

@@ -20,7 +20,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from service import wilayah
+from service.data import wilayah
 
 PROVINCE = "31"
 MAX_DPT = 600

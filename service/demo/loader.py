@@ -10,13 +10,13 @@ from typing import Any
 from domain.access import SYSTEM, Actor, Role
 from domain.election import Election
 from domain.tps_result import TpsResult
-from service import wilayah
 from service.bootstrap import Services
+from service.data import wilayah
 from service.demo import jakarta
 from service.demo.plenaries import hold_plenaries
 from service.demo.sheets import c_hasil_sheet
-from service.elections import create_election, define_contest, load_regions
-from service.results import correct, submit_bulk
+from service.usecases.elections import create_election, define_contest, load_regions
+from service.usecases.results import correct, submit_bulk
 
 CHUNK = 1000
 # TPS whose C.Hasil photo the demo carries: the four faulty ones and a dozen in one kelurahan.

@@ -19,9 +19,9 @@ from typing import Any
 
 from domain.access import Actor, Role
 from domain.tps_result import TpsResult
-from service import plenary as use
 from service.bootstrap import Services
 from service.demo import jakarta
+from service.usecases import plenary as use
 
 SIGNERS = ["Ketua (demo)", "Anggota 1 (demo)", "Anggota 2 (demo)"]
 

@@ -11,7 +11,7 @@ from service.audit.log import AuditLog
 from service.audit.merkle import mth
 from service.audit.proofcheck import check_document
 from service.bootstrap import Services
-from service.results import correct, submit
+from service.usecases.results import correct, submit
 from tests.factories import CONTEST, DPT, ELECTION, TPS, kpps, pilkada_form, submission
 from tests.unit.test_merkle import consistency_mutations, inclusion_mutations
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from service.cli import build_parser
+from service.cli.main import build_parser
 from service.config import parse_database_url
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ import hashlib
 from flask.testing import FlaskClient
 
 from service.bootstrap import Services
-from service.evidence import MAX_BYTES
+from service.store.evidence import MAX_BYTES
 from tests.api.conftest import Auth
 from tests.api.test_results_api import problem
 

@@ -17,7 +17,7 @@ import pytest
 from api.app import create_app
 from service.bootstrap import build_services, init_store
 from service.config import parse_database_url
-from service.db import connect_admin
+from service.store.db import connect_admin
 from tests.api.test_container_files import dockerfile_cmd
 from tests.conftest import POSTGRES_URL, drop_schema, make_settings
 from tests.factories import CONTEST, ELECTION, setup_election

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from service.bootstrap import Services
-from service.cli import main
+from service.cli.main import main
 from tests.factories import TPS, poison_event, submit_votes
 from tests.live import eventually, projections_running
 

@@ -8,9 +8,9 @@ import re
 
 from api.app import create_app
 from domain.access import Actor, Role
-from service import plenary as use
 from service.bootstrap import Services
-from service.results import submit
+from service.usecases import plenary as use
+from service.usecases.results import submit
 from tests.factories import (
     CONTEST,
     DPT,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from service.bootstrap import Services, build_services, init_store
-from service.cli import main
+from service.cli.main import main
 from tests.api.test_container_files import dockerfile_cmd
 from tests.conftest import drop_schema, make_settings
 from tests.factories import (

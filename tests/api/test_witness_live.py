@@ -22,7 +22,7 @@ from service.audit.log import AuditLog
 from service.audit.note import parse_note
 from service.audit.signing import TreeHead
 from service.bootstrap import Services, build_services, init_store
-from service.eventlog import count_events
+from service.store.eventlog import count_events
 from tests.conftest import drop_schema, make_settings
 from tests.factories import CONTEST, DPT, ELECTION, TPS, pilkada_form, setup_election
 from tests.live import ROOT, call, free_port, stop

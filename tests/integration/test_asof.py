@@ -9,7 +9,7 @@ from domain.errors import DomainError
 from domain.tps_result import TpsResult
 from service.audit.asof import region_as_of, resolve_as_of, tps_as_of
 from service.bootstrap import Services
-from service.results import correct, submit, submit_bulk
+from service.usecases.results import correct, submit, submit_bulk
 from tests.factories import (
     CONTEST,
     DPT,
@@ -100,7 +100,7 @@ def test_a_time_selects_the_last_event_recorded_at_or_before_it(services: Servic
 def test_a_plenary_replayed_as_of_each_step_equals_the_plenary_then(services: Services) -> None:
     from domain.access import Actor, Role
     from service.audit.asof import plenary_as_of
-    from service.plenary import certify, open_plenary, raise_objection, resolve_objection
+    from service.usecases.plenary import certify, open_plenary, raise_objection, resolve_objection
 
     setup_election(services)
     kecamatan = "910102"
@@ -150,7 +150,7 @@ def test_a_revote_is_seen_as_of_a_moment_after_it_at_the_top_of_the_contest(
     services: Services,
 ) -> None:
     from domain.access import Actor, Role
-    from service.plenary import certify, open_plenary, record_revote, reopen
+    from service.usecases.plenary import certify, open_plenary, record_revote, reopen
 
     setup_election(services)
     for tps in TPS:

@@ -17,11 +17,11 @@ from service.audit.log import AuditLog
 from service.audit.merkle import consistency_proof, inclusion_proof, mth, root, verify_inclusion
 from service.audit.signing import verify_tree_head
 from service.bootstrap import Services
-from service.cli import main
+from service.cli.main import main
 from service.config import Settings
-from service.eventlog import events_table, position_column, raw_events_after
-from service.projections.merkle import MerkleProjection, TxNodeStore
-from service.results import submit
+from service.read.projections.merkle import MerkleProjection, TxNodeStore
+from service.store.eventlog import events_table, position_column, raw_events_after
+from service.usecases.results import submit
 from tests.factories import (
     CONTEST,
     DPT,

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from domain.access import Role
-from service.cli import main
+from service.cli.main import main
 from service.config import Settings, parse_database_url
 from tests.conftest import POSTGRES_URL, require_postgres
 from tests.factories import CONTEST, DPT, ELECTION, GUBERNUR, TPS, TREE, pilkada_form, submission

@@ -12,8 +12,8 @@ import pytest
 from domain.errors import Conflict
 from domain.tps_result import TpsResult
 from service.bootstrap import Services
-from service.group_commit import GroupCommit
-from service.results import ResultOutcome, submit
+from service.store.group_commit import GroupCommit
+from service.usecases.results import ResultOutcome, submit
 from tests.factories import (
     CONTEST,
     DPT,

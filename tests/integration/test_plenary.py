@@ -17,14 +17,14 @@ from hypothesis import strategies as st
 from domain.access import SYSTEM, Actor, Role
 from domain.errors import Conflict, DomainError
 from domain.tps_result import TpsResult
-from service import plenary as use
 from service.bootstrap import Services, build_services, init_store
-from service.plenary import certification
-from service.projections.plenary import PlenaryProjection
-from service.projections.recap import RecapProjection
-from service.projections.runner import ProjectionRunner
-from service.results import correct as kpps_correct
-from service.results import submit_bulk
+from service.read.projections.plenary import PlenaryProjection
+from service.read.projections.recap import RecapProjection
+from service.read.projections.runner import ProjectionRunner
+from service.usecases import plenary as use
+from service.usecases.plenary import certification
+from service.usecases.results import correct as kpps_correct
+from service.usecases.results import submit_bulk
 from tests.conftest import make_settings
 from tests.factories import CONTEST, DPT, ELECTION, TPS, kpps, pilkada_form, setup_election
 from tests.live import projections_running

@@ -8,8 +8,8 @@ import threading
 import pytest
 
 from service.bootstrap import Services
-from service.projections import parallel
-from service.projections.lease import ProjectionsBusy
+from service.read.projections import parallel
+from service.read.projections.lease import ProjectionsBusy
 from tests.factories import CONTEST, ELECTION, TPS, poison_event, setup_election, submit_votes
 from tests.live import eventually, projections_running
 

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from domain.errors import DomainError
 from service.bootstrap import Services
-from service.projections.recap import RecapProjection
-from service.projections.replay import compare_tables, drop_scratch, replay
-from service.results import correct, submit, submit_bulk
+from service.read.projections.recap import RecapProjection
+from service.read.projections.replay import compare_tables, drop_scratch, replay
+from service.usecases.results import correct, submit, submit_bulk
 from tests.factories import CONTEST, DPT, TPS, operator, pilkada_form, setup_election, submission
 
 votes = st.fixed_dictionaries({k: st.integers(0, 60) for k in ("1", "2", "3")})

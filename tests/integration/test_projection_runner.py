@@ -7,9 +7,9 @@ import threading
 import pytest
 
 from service.bootstrap import Services
-from service.projections import parallel
-from service.projections.runner import ProjectionRunner
-from service.results import submit
+from service.read.projections import parallel
+from service.read.projections.runner import ProjectionRunner
+from service.usecases.results import submit
 from tests.factories import (
     CONTEST,
     DPT,

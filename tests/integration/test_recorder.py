@@ -10,7 +10,7 @@ import pytest
 from eventsourcing.persistence import DataError, IntegrityError, StoredEvent
 
 from service.bootstrap import build_services, init_store
-from service.recorder import OneTripRecorder
+from service.store.recorder import OneTripRecorder
 from tests.conftest import drop_schema, make_settings
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
 from service.bootstrap import Services
-from service.results import correct, submit, submit_bulk
+from service.usecases.results import correct, submit, submit_bulk
 from tests.factories import (
     CONTEST,
     DPT,

@@ -15,9 +15,9 @@ from service.audit.log import AuditLog
 from service.audit.signing import TreeHeadSigner
 from service.audit.verify import verify
 from service.bootstrap import Services
-from service.eventlog import events_table, position_column
-from service.results import submit
-from service.transcoder import EventTranscoder
+from service.store.eventlog import events_table, position_column
+from service.store.transcoder import EventTranscoder
+from service.usecases.results import submit
 from tests.factories import (
     CONTEST,
     DPT,

@@ -25,7 +25,7 @@ from service.audit.tiles import Tile, TileNodeStore, decode_bundle, encode_bundl
 from service.audit.tlogproof import Policy, check_tlog_proof
 from service.audit.witness import ForkDetected, Witness, WitnessError
 from service.bootstrap import Services
-from service.projections.merkle import TxNodeStore, add_origin_column
+from service.read.projections.merkle import TxNodeStore, add_origin_column
 from tests.factories import CONTEST, ELECTION, TPS
 from tests.tlog_helpers import grow_log
 

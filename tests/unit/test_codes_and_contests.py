@@ -120,7 +120,7 @@ def test_reopening_needs_that_tier_or_one_above_in_the_same_region_or_a_court() 
 
 
 def test_a_certificate_shows_a_time_as_its_region_reads_it() -> None:
-    from service.certificate import local_time
+    from service.read.certificate import local_time
 
     moment = "2024-12-08T07:05:00+00:00"
     assert local_time(moment, "31") == "8 Desember 2024 pukul 14.05 WIB"

@@ -8,7 +8,7 @@ from statistics import mean, pstdev
 
 import pytest
 
-from service import wilayah
+from service.data import wilayah
 from service.demo import jakarta
 
 SPLIT = ("l", "p", "j")

@@ -8,7 +8,7 @@ import zlib
 from service.demo import jakarta
 from service.demo.loader import PHOTO_TPS, _on_paper
 from service.demo.sheets import WIDTH, c_hasil_sheet
-from service.evidence import sniff
+from service.store.evidence import sniff
 
 CANDIDATES = [(str(c["number"]), c["name"]) for c in jakarta.CONTEST["candidates"]]
 

@@ -1,4 +1,4 @@
-"""The real 2024 legislative contests built from the shipped data (service/legislative2024)."""
+"""The real 2024 legislative contests built from the shipped data (service/data/legislative2024)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 
 from domain.districts import coverage_faults
 from domain.seats import DistrictFigures, PartyFigures, allocate
-from service import wilayah
-from service.legislative2024 import candidates, contests, dapil, source
+from service.data import wilayah
+from service.data.legislative2024 import candidates, contests, dapil, source
 
 OFFICIAL_VALID_2024 = 151_793_293  # Keputusan KPU 1205/2024, after the Constitutional Court
 OFFICIAL_SEATS_2024 = {"3": 110, "4": 102, "2": 86, "5": 69, "1": 68, "8": 53, "12": 48, "14": 44}

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bench import ballots, legislative, legislative_regional
-from service.legislative2024 import contests, source
+from service.data.legislative2024 import contests, source
 
 SMALL_DAPIL = ("6501", "9401")  # Kalimantan Utara; Papua Tengah, the tightest
 

@@ -11,7 +11,7 @@ from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscode
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.transcoder import EventTranscoder
+from service.store.transcoder import EventTranscoder
 
 
 def _registered(transcoder: JSONTranscoder) -> JSONTranscoder:

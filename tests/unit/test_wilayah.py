@@ -6,7 +6,7 @@ from itertools import islice
 
 import pytest
 
-from service import wilayah
+from service.data import wilayah
 
 TIER_LENGTHS = {2, 4, 6, 10}
 

@@ -1,0 +1,58 @@
+"""What every projection offers the runner."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from eventsourcing.persistence import Notification
+
+from service.store.db import Tx
+
+
+class LoggedEvent:
+    """A stored event with its place in the log, decoded into a domain event on first use.
+
+    Decoding is most of the cost of reading the log back, so a projection that looks only at
+    topics (or at the stored bytes) never pays for it, and the projections of one batch share it.
+    """
+
+    __slots__ = ("_decode", "_event", "notification", "position")
+
+    def __init__(
+        self,
+        position: int,
+        event: Any = None,
+        *,
+        notification: Notification | None = None,
+        decode: Callable[[Notification], Any] | None = None,
+    ) -> None:
+        self.position = position
+        self.notification = notification
+        self._event = event
+        self._decode = decode
+
+    @property
+    def event(self) -> Any:
+        if self._event is None:
+            assert self._decode is not None and self.notification is not None
+            self._event = self._decode(self.notification)
+        return self._event
+
+    @property
+    def topic(self) -> str:
+        if self.notification is not None:
+            return self.notification.topic
+        return type(self.event).TOPIC
+
+
+class Projection(Protocol):
+    name: str
+
+    def create_statements(self) -> list[str]: ...
+
+    def table_names(self) -> list[str]: ...
+
+    def apply(self, tx: Tx, events: list[LoggedEvent]) -> None:
+        """Apply the events (in log order) inside the runner's transaction."""
+        ...

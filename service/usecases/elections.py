@@ -1,0 +1,166 @@
+"""Use cases of setting up an election: the election, its contests, its region tree."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from domain.access import Actor, require_admin
+from domain.contests import Contest, parse_contest
+from domain.election import ContestDefinition, Election, RegionBatch
+from domain.errors import Conflict, FieldError, InvalidInput
+from domain.regions import RegionChunk, parse_region_tree
+from service.store.application import Rekap
+from service.store.reference import Reference
+
+SAVE_BATCH = 200
+
+
+@dataclass(frozen=True)
+class Outcome:
+    created: bool
+    position: int
+
+
+def create_election(app: Rekap, actor: Actor, election_id: str, name: str) -> Outcome:
+    require_admin(actor)
+    if (
+        not isinstance(election_id, str)
+        or not election_id
+        or len(election_id) > 64
+        or not all(c.isascii() and (c.isalnum() or c in "-_") for c in election_id)
+    ):
+        raise InvalidInput("the election id is 1-64 letters, digits, '-' or '_'")
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidInput("the election needs a name")
+    existing = app.get_or_none(Election.create_id(election_id))
+    if existing is not None:
+        if existing.name != name.strip():
+            raise Conflict(f"election '{election_id}' exists with the name '{existing.name}'")
+        return Outcome(False, app.recorder.max_notification_id() or 0)
+    election = Election(election_id=election_id, name=name.strip(), actor=actor.to_dict())
+    return Outcome(True, app.save_and_position(election))
+
+
+def define_contest(
+    app: Rekap, ref: Reference, actor: Actor, election_id: str, data: dict[str, Any]
+) -> tuple[Contest, Outcome]:
+    require_admin(actor)
+    ref.require_election(election_id)
+    contest = parse_contest(election_id, data)
+    region_name = ref.region_name(election_id, contest.region)
+    if region_name is None:
+        message = (
+            f"region {contest.region} is not in the region tree of '{election_id}': load the "
+            "regions first"
+        )
+        raise InvalidInput(message, [FieldError("region", message)])
+    if not contest.name:  # named as its forms name it: "Pemilihan Gubernur ... DKI JAKARTA"
+        contest = replace(contest, name=f"{contest.kind.title} {region_name}")
+    existing = app.get_or_none(ContestDefinition.create_id(election_id, contest.contest_id))
+    if existing is not None:
+        if existing.contest != contest.to_dict():
+            raise Conflict(f"contest '{contest.contest_id}' exists with a different definition")
+        return contest, Outcome(False, app.recorder.max_notification_id() or 0)
+    definition = ContestDefinition(
+        election_id=election_id,
+        contest_id=contest.contest_id,
+        contest=contest.to_dict(),
+        actor=actor.to_dict(),
+    )
+    return contest, Outcome(True, app.save_and_position(definition))
+
+
+@dataclass(frozen=True)
+class LoadSummary:
+    """What a load did; `regions` counts the kecamatan and desa it carried."""
+
+    chunks: int
+    loaded: int
+    unchanged: int
+    regions: int
+    tps: int
+    position: int
+
+    def to_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+def load_regions(
+    app: Rekap,
+    ref: Reference,
+    actor: Actor,
+    election_id: str,
+    documents: Iterable[dict[str, Any]],
+    progress: Callable[[int], None] | None = None,
+) -> LoadSummary:
+    """Load region-tree documents; a kecamatan already loaded the same way changes nothing."""
+    require_admin(actor)
+    ref.require_election(election_id)
+    counts = {"chunks": 0, "loaded": 0, "unchanged": 0, "regions": 0, "tps": 0}
+    pending: list[RegionBatch] = []
+    try:
+        position = _load(app, actor, election_id, documents, counts, pending, progress)
+    except (Conflict, InvalidInput):
+        if pending:  # documents before the conflicting one were whole and valid: keep them
+            app.save_and_position(*pending)
+        raise
+    if pending:
+        position = app.save_and_position(*pending)
+        counts["loaded"] += len(pending)
+    return LoadSummary(position=position or (app.recorder.max_notification_id() or 0), **counts)
+
+
+def _load(
+    app: Rekap,
+    actor: Actor,
+    election_id: str,
+    documents: Iterable[dict[str, Any]],
+    counts: dict[str, int],
+    pending: list[RegionBatch],
+    progress: Callable[[int], None] | None,
+) -> int:
+    position = 0
+    for document in documents:
+        # Every chunk of a document is checked before any of it is saved: a document that
+        # conflicts with what is recorded changes nothing.
+        batches = []
+        for chunk in parse_region_tree(document):
+            counts["chunks"] += 1
+            counts["regions"] += sum(1 for code, _ in chunk.regions if len(code) >= 6)
+            counts["tps"] += len(chunk.tps)
+            batch = _new_batch(app, actor, election_id, chunk)
+            if batch is None:
+                counts["unchanged"] += 1
+            else:
+                batches.append(batch)
+        pending += batches
+        if len(pending) >= SAVE_BATCH:
+            position = app.save_and_position(*pending)
+            counts["loaded"] += len(pending)
+            pending.clear()
+        if progress:
+            progress(counts["tps"])
+    return position
+
+
+def _new_batch(
+    app: Rekap, actor: Actor, election_id: str, chunk: RegionChunk
+) -> RegionBatch | None:
+    existing = app.get_or_none(RegionBatch.create_id(election_id, chunk.key))
+    if existing is not None:
+        if existing.digest != chunk.digest:
+            raise Conflict(
+                f"kecamatan {chunk.key} of '{election_id}' is already loaded with different "
+                "regions or DPT; a loaded region tree is never changed"
+            )
+        return None
+    return RegionBatch(
+        election_id=election_id,
+        key=chunk.key,
+        regions=[list(r) for r in chunk.regions],
+        tps=[list(t) for t in chunk.tps],
+        digest=chunk.digest,
+        actor=actor.to_dict(),
+    )

@@ -1,0 +1,184 @@
+"""Certify a plenary (D.Hasil): gather the facts the rules of domain.certification judge, then
+record the exact figures and what the certification relied on.
+
+The figures come from the recap projection once it has caught up with the log; the children's
+states and the objections carried up come from their aggregates. Nothing read is locked: the save
+fails (409) on this plenary's version if anything changed meanwhile, as a correction is saved
+with an event of the plenary that makes it, and reopening a child writes an event on every
+plenary above it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from domain.access import Actor, require_plenary_official
+from domain.certification import CertificationFacts, blocking_reasons
+from domain.codes import NATION
+from domain.errors import Conflict, ErrorList
+from domain.plenary import Plenary, PlenaryStatus
+from domain.rules import Severity
+from domain.winner import decide
+from service.store.db import Tx
+from service.usecases.plenary.context import (
+    PlenaryContext,
+    PlenaryOutcome,
+    Target,
+    child_plenaries,
+    load_plenary,
+    locate,
+    save_plenary,
+    sync_read_models,
+)
+from service.usecases.plenary.figures import plenary_figures
+from service.usecases.plenary.inputs import field_errors, text
+
+
+def certify(
+    ctx: PlenaryContext,
+    actor: Actor,
+    election_id: str,
+    contest_id: str,
+    code: str,
+    body: dict[str, Any],
+) -> PlenaryOutcome:
+    """Certify (D.Hasil): refused with every blocking reason, or recorded with the exact figures."""
+    t = locate(ctx, election_id, contest_id, code)
+    require_plenary_official(actor, t.tier, t.code)
+    with field_errors("the certification cannot be recorded") as errors:
+        signed_by = _signed_by(body.get("signed_by"), errors)
+        refusals = _refusals(body.get("refusals") or [], errors)
+    plenary = load_plenary(ctx, t)
+    plenary.require_open()
+    sync_read_models(ctx)
+    children = child_plenaries(ctx, t)
+    with ctx.db.transaction(write=False) as tx:
+        figures = plenary_figures(ctx, tx, t)
+        facts = _facts(ctx, tx, t, plenary, children, figures)
+        reasons = blocking_reasons(facts)
+        if reasons:
+            raise Conflict(
+                f"the {t.tier} plenary of {t.code} cannot certify yet: "
+                f"{len(reasons)} reason(s) block it",
+                reasons,
+            )
+        recap_position = int(
+            tx.scalar("SELECT position FROM projection_position WHERE name = 'recap'") or 0
+        )
+    relied_on = {
+        "recap_position": recap_position,
+        "plenary_version": plenary.version,
+        "children": {c: p.version for c, p in sorted(children.items()) if p is not None},
+    }
+    verdict = _verdict(t, figures) if t.code == t.contest.region else None
+    number = plenary.certify(
+        figures=figures,
+        signed_by=signed_by,
+        refusals=refusals,
+        relied_on=relied_on,
+        verdict=verdict,
+        actor=actor.to_dict(),
+    )
+    return save_plenary(ctx, t, plenary, certificate=number, verdict=verdict)
+
+
+def _signed_by(raw: object, errors: ErrorList) -> list[str]:
+    """The names of the members who sign, at least one."""
+    if (
+        not isinstance(raw, list)
+        or not raw
+        or not all(isinstance(s, str) and s.strip() for s in raw)
+    ):
+        errors.add("signed_by", "the names of the members who sign (at least one)")
+        return []
+    return [s.strip() for s in raw]
+
+
+def _refusals(raw: object, errors: ErrorList) -> list[dict[str, str]]:
+    """Who refuses to sign, and why: recorded on the certificate, never blocking it."""
+    if not isinstance(raw, list):
+        errors.add("refusals", "a list of {by, reason}")
+        return []
+    refusals = []
+    for i, refusal in enumerate(raw):
+        if not isinstance(refusal, dict) or set(refusal) != {"by", "reason"}:
+            errors.add(f"refusals.{i}", "{by, reason}: who refuses to sign, and why")
+        else:
+            by = text(refusal.get("by"), f"refusals.{i}.by", errors)
+            reason = text(refusal.get("reason"), f"refusals.{i}.reason", errors)
+            refusals.append({"by": by, "reason": reason})
+    return refusals
+
+
+def _facts(
+    ctx: PlenaryContext,
+    tx: Tx,
+    t: Target,
+    plenary: Plenary,
+    children: dict[str, Plenary | None],
+    figures: dict[str, Any],
+) -> CertificationFacts:
+    carried = [
+        o
+        for child in children.values()
+        if child is not None
+        for o in child.carried_up()
+        if o["id"] not in plenary.carried
+    ]
+    not_certified = {
+        code: (child.status.value if child is not None else PlenaryStatus.NOT_OPEN.value)
+        for code, child in children.items()
+        if child is None or not child.is_certified
+    }
+    missing = [row["code"] for row in figures.get("tps", []) if row.get("version") is None]
+    return CertificationFacts(
+        tps_without_result=missing,
+        children_not_certified=not_certified,
+        unresolved_anomalies=_unresolved_anomalies(ctx, tx, t, plenary),
+        open_objections=plenary.open_objections(),
+        carried_objections=carried,
+        unanswered_recommendations=plenary.unanswered_recommendations(),
+    )
+
+
+def _unresolved_anomalies(
+    ctx: PlenaryContext, tx: Tx, t: Target, plenary: Plenary
+) -> dict[str, list[str]]:
+    eid, cid = t.contest.election_id, t.contest.contest_id
+    low, high = ("", "~") if t.code == NATION else (t.code, t.code + "~")
+    rows = tx.query(
+        f"SELECT tps, version, anomalies FROM {ctx.prefix}result_current WHERE election_id = %s "
+        "AND contest_id = %s AND tps >= %s AND tps < %s AND hard > 0",
+        (eid, cid, low, high),
+    )
+    if not rows:
+        return {}
+    accepted = {
+        (r["tps"], r["result_version"])
+        for r in tx.query(
+            f"SELECT tps, result_version FROM {ctx.prefix}plenary_acceptance "
+            "WHERE election_id = %s AND contest_id = %s AND tps >= %s AND tps < %s",
+            (eid, cid, low, high),
+        )
+    }
+    accepted |= {(a["tps"], a["result_version"]) for a in plenary.accepted.values()}
+    return {
+        r["tps"]: sorted(
+            {a["rule"] for a in json.loads(r["anomalies"]) if a["severity"] == Severity.HARD}
+        )
+        for r in rows
+        if (r["tps"], r["version"]) not in accepted
+    }
+
+
+def _verdict(t: Target, figures: dict[str, Any]) -> dict[str, Any]:
+    votes = {int(k): v for k, v in figures["total"]["votes"].items()}
+    by_province = None
+    if t.contest.region == NATION:
+        by_province = {
+            c["code"]: {int(k): v for k, v in c["votes"].items()} for c in figures["children"]
+        }
+    return decide(
+        t.contest.winner_rule, votes, complete=True, votes_by_province=by_province
+    ).to_dict()
