@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.access import SYSTEM
-from service import wilayah
 from service.bootstrap import build_services
-from service.elections import create_election, define_contest, load_regions
+from service.data import wilayah
+from service.usecases.elections import create_election, define_contest, load_regions
 from tests.faults.load import Acknowledged, SubmissionLoad, read_until_there, recovery_time
 from tests.faults.servers import LiveServer, Store, call
 
@@ -110,7 +110,9 @@ class Province:
         return recovery_time(load, since, f"regions/{PROVINCE}")
 
     def stored(self) -> Counter[str]:
-        """How many first readings of each TPS the log holds, read through the audit API."""
+        """How many first readings of each TPS the log holds, read through the audit API
+        (the whole log, up to a head read before: a stream that ends short is a failure)."""
+        head = self.log_head()
         answer = call(
             f"{self.server.base}/api/v1/audit/events",
             headers={"Accept": "application/x-ndjson"},
@@ -118,11 +120,19 @@ class Province:
         )
         assert answer.status == 200, answer.body[:300]
         found: Counter[str] = Counter()
+        last = 0
         for line in answer.body.splitlines():
             event = json.loads(line)
+            last = event["position"]
             if event["type"] == "TpsResult.Submitted":
                 found[event["payload"]["tps"]] += 1
+        assert last >= head, f"the audit stream ended at position {last}, the log's head was {head}"
         return found
+
+    def log_head(self) -> int:
+        answer = call(f"{self.server.base}/readyz")
+        assert answer.status in (200, 503) and "log_head" in answer.json, answer.body[:300]
+        return int(answer.json["log_head"])
 
     def check_nothing_lost(self, load: SubmissionLoad | None = None) -> int:
         """Every acknowledged write is in the log and in the read models as acknowledged,
@@ -145,7 +155,7 @@ class Province:
         assert not unacknowledged, f"in the log, never acknowledged: {unacknowledged[:5]}"
         assert not doubled, f"two first readings in the log: {doubled}"
 
-        head = call(f"{self.server.base}/readyz").json["log_head"]
+        head = self.log_head()
         recap = read_until_there(f"{self.url}/regions/{PROVINCE}?wait_for={head}")
         assert recap.status == 200, (recap.status, recap.body[:300], self.server.logs())
         document = recap.json

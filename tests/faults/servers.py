@@ -277,7 +277,9 @@ class LiveServer:
             assert time.monotonic() < deadline, f"not ready in {READY_TIMEOUT} s:\n{self.logs()}"
             time.sleep(0.2)
         while len(self.worker_pids()) < self.workers:
-            assert time.monotonic() < deadline, "gunicorn did not start its workers"
+            assert time.monotonic() < deadline, (
+                f"gunicorn did not start its workers:\n{self.logs()}"
+            )
             time.sleep(0.1)
 
     def stop(self) -> None:
@@ -315,23 +317,21 @@ class LiveServer:
     # who is who
 
     def gunicorn_pid(self) -> int:
-        return self.processes["serve" if "serve" in self.processes else "gunicorn"].pid
+        """gunicorn's master: ours on PostgreSQL, `rekap serve`'s child on SQLite."""
+        if "serve" not in self.processes:
+            return self.processes["gunicorn"].pid
+        serve = self.processes["serve"].pid
+        (master,) = [p for p in children(serve) if "-m gunicorn" in command_line(p)]
+        return master
 
     def worker_pids(self) -> list[int]:
-        return [
-            pid
-            for pid in children_oldest_first(self.gunicorn_pid())
-            if "multiprocessing" not in command_line(pid)
-            and "service.cli projections" not in command_line(pid)
-        ]
+        return children_oldest_first(self.gunicorn_pid())
 
     def projector_pids(self) -> list[int]:
         """Every `rekap projections run` alive: `rekap serve`'s own, and any this test started."""
-        pids = [
-            p
-            for p in children_oldest_first(self.gunicorn_pid())
-            if "projections run" in command_line(p)
-        ]
+        serve = self.processes.get("serve")
+        pids = [] if serve is None else children(serve.pid)
+        pids = [p for p in pids if "projections run" in command_line(p)]
         started = self.processes.get("projections")
         if started is not None and started.poll() is None:
             pids.append(started.pid)

@@ -3,8 +3,8 @@
 Each kind of hostile input (hostile.py) walks all the write endpoints (walk.py) in an election
 of its own, on one live server per store: every hostile request is a 4xx
 application/problem+json and changes nothing; the valid request after them is accepted. Kinds
-that fail today on defects of issue 10 stop at their first failure: they are there to turn red
-when the fix lands. The NUL walk runs last: on PostgreSQL a stored NUL stops the projections.
+that fail today on known defects stop at their first failure: they are there to turn red when
+the fix lands.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from service.bootstrap import build_services
 from tests.factories import CONTEST, TPS
 from tests.faults.conftest import Recorder, running
-from tests.faults.defects import HOSTILE_INPUT, expect, known_defect
+from tests.faults.defects import FOUND_HERE, expect, known_defect
 from tests.faults.hostile import KINDS
 from tests.faults.load import read_until_there
 from tests.faults.servers import LiveServer, new_store
@@ -28,14 +28,10 @@ from tests.faults.write_steps import form
 pytestmark = pytest.mark.slow
 
 FAILING = {
-    "control_characters": "control characters in text fields are stored (201)",
-    "lone_surrogates": "a lone surrogate in any free text field is answered 500",
-    "deep_nesting": "JSON nested 1,000 deep is answered 500 on every endpoint",
-    "duplicate_keys": "duplicate keys are accepted, the last one wins",
-    "huge_strings": "a contest name or region name of megabytes is stored (no length limit)",
+    "huge_strings": "a region name of megabytes is stored (PUT regions, no length limit)",
     "wrong_types": 'booleans accept "true" and 1 (accepted, followed)',
 }
-PASSING = tuple(k for k in KINDS if k not in FAILING and k != "nul")  # nul: the last test
+PASSING = tuple(k for k in KINDS if k not in FAILING)
 
 
 @pytest.fixture(scope="module", params=["postgresql", "sqlite"])
@@ -100,7 +96,7 @@ def test_hostile_input_of_each_kind_is_refused_with_a_problem_and_changes_nothin
 
 @pytest.mark.parametrize(
     "kind",
-    [pytest.param(k, marks=known_defect(HOSTILE_INPUT, why)) for k, why in FAILING.items()],
+    [pytest.param(k, marks=known_defect(FOUND_HERE, why)) for k, why in FAILING.items()],
 )
 def test_hostile_input_that_fails_today_is_refused_with_a_problem_and_changes_nothing(
     hostile: tuple[LiveServer, dict[str, str]], record: Recorder, kind: str
@@ -123,12 +119,3 @@ def test_after_all_that_hostile_input_the_store_verifies_and_the_read_models_fol
     assert found.json["form"] == form(TPS[0], shift=4)  # the re-vote, the walk's last write
     verify = server.audit_verify()
     assert verify.returncode == 0, verify.stdout[-3000:] + verify.stderr[-3000:]
-
-
-@known_defect(HOSTILE_INPUT, "NUL in text is stored (201); on PostgreSQL it stops the projections")
-def test_nul_in_any_text_field_is_refused_with_a_problem_and_changes_nothing(
-    hostile: tuple[LiveServer, dict[str, str]], record: Recorder
-) -> None:
-    outcomes = walk(hostile, "nul", stop=True)
-    tally(record, hostile[0], "nul", outcomes)
-    expect(not any(o.failure for o in outcomes), failures(outcomes))

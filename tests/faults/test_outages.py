@@ -1,9 +1,11 @@
-"""The database's backends terminated under load, several times (issue 10).
+"""The database under load: its backends terminated several times, then refusing connections
+for seconds (issue 10).
 
 `pg_terminate_backend` on every connection of the store's database, as a PostgreSQL restart or
 a failover does: the workers' pools, the projection processes and the recorder all lose their
-connections at once. Requests in flight may be answered 503 (retried by the client with the same
-submission_id); none may be a 500, and nothing acknowledged may be lost.
+connections at once. Then the database lets no one in for OUTAGE seconds. Requests meanwhile
+may be answered 503 (retried by the client with the same submission_id), promptly; none may be
+a 500, and nothing acknowledged may be lost.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import time
 
 import pytest
 
+from tests.api.test_outage import PATIENCE
 from tests.faults.conftest import Recorder
-from tests.faults.defects import SLOW_OUTAGE, expect, known_defect
+from tests.faults.defects import FOUND_HERE, expect, known_defect
 from tests.faults.province import Province
 from tests.faults.servers import refuse_connections, terminate_backends
 
@@ -52,13 +55,18 @@ def test_terminating_every_backend_of_the_database_under_load_loses_no_acknowled
     assert recovery is not None
 
 
-OUTAGE = 8.0  # seconds the database refuses every connection
-ANSWERED_WITHIN = 5.0  # a store that does not answer is a prompt 503, not a request held
+OUTAGE = 12.0  # seconds the database refuses every connection, longer than ANSWERED_WITHIN
+# The service's own bound (tests/api/test_outage.py): a request held for the whole outage (as
+# before issue 10) takes longer than this; a prompt 503 under this load takes up to ~9 s (a
+# write waits up to REKAP_DB_POOL_TIMEOUT for each of its pools in turn).
+ANSWERED_WITHIN = PATIENCE
+READ_MODELS_BACK_WITHIN = 5.0  # seconds after the database is back: writes are acknowledged
 
 
 @known_defect(
-    SLOW_OUTAGE,
-    "requests are held while the database is down (8-14 s for an 8 s outage), not a prompt 503",
+    FOUND_HERE,
+    "after an outage the read models lag for as long as the projection runner's last backoff "
+    "(exponential up to 30 s, for store errors too): ?wait_for= answers 503 meanwhile",
 )
 def test_a_database_that_refuses_connections_is_answered_503_promptly_and_loses_nothing(
     pg_province: Province, record: Recorder
@@ -86,8 +94,11 @@ def test_a_database_that_refuses_connections_is_answered_503_promptly_and_loses_
         note=f"answers {dict(load.tally.statuses)}",
     )
     assert recovery is not None
+    slowest, answers = load.tally.slowest, dict(load.tally.statuses)
+    assert slowest <= ANSWERED_WITHIN and answers.get(503), (
+        f"during the outage the slowest request took {slowest:.1f} s; answers {answers}"
+    )
     expect(
-        load.tally.slowest <= ANSWERED_WITHIN and load.tally.statuses[503] > 0,
-        f"during the outage the slowest request took {load.tally.slowest:.1f} s; "
-        f"answers {dict(load.tally.statuses)}",
+        recovery <= READ_MODELS_BACK_WITHIN,
+        f"a write made once the database was back was readable only {recovery:.1f} s later",
     )

@@ -107,7 +107,7 @@ def test_racing_first_readings_of_one_tps_give_one_winner_identical_retries_and_
 @known_defect(
     FOUND_HERE,
     "a correction that loses the race after its version check is answered 409 (changed "
-    "meanwhile), not 412: service/results.py answers the store's IntegrityError as Conflict",
+    "meanwhile), not 412: service/usecases/results.py answers IntegrityError as Conflict",
 )
 def test_racing_corrections_with_the_same_if_match_give_exactly_one_201_and_412s(
     province: Province, record: Recorder
