@@ -13,6 +13,7 @@ import contextlib
 import os
 import signal
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,21 +35,32 @@ def _stop_everything() -> None:
                 os.killpg(group, signal.SIGKILL)
 
 
+@contextmanager
+def fresh_store(backend: str, directory: Path) -> Iterator[Store]:
+    """A store of its own, dropped afterwards whatever happens in between."""
+    store = new_store(backend, directory)
+    try:
+        yield store
+    finally:
+        store.drop()
+
+
+@contextmanager
 def running(store: Store, directory: Path) -> Iterator[LiveServer]:
+    """The live server on `store`; every process it started is gone afterwards."""
     server = LiveServer(store, directory)
     _STARTED.append(server)
     try:
         yield server.start()
     finally:
         server.stop()
-        store.drop()
 
 
 def _province(backend: str, directory: Path) -> Iterator[Province]:
-    store = new_store(backend, directory)
-    dpt, operators = setup_province(store)
-    for server in running(store, directory):
-        yield Province(server, dpt, operators)
+    with fresh_store(backend, directory) as store:
+        dpt, operators = setup_province(store)
+        with running(store, directory) as server:
+            yield Province(server, dpt, operators)
 
 
 @pytest.fixture(scope="package")

@@ -139,9 +139,13 @@ def new_store(backend: str, directory: Path) -> Store:
         env["REKAP_DATABASE_URL"] = (
             f"postgresql://{credentials}@{server.host}:{server.port}/{database}"
         )
-    settings = Settings.from_env(env)
-    init_store(settings)
-    return Store(backend, settings, env, database)
+    store = Store(backend, Settings.from_env(env), env, database)
+    try:
+        init_store(store.settings)
+    except BaseException:
+        store.drop()
+        raise
+    return store
 
 
 def terminate_backends(store: Store) -> int:

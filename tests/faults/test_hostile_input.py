@@ -17,11 +17,11 @@ import pytest
 
 from service.bootstrap import build_services
 from tests.factories import CONTEST, TPS
-from tests.faults.conftest import Recorder, running
+from tests.faults.conftest import Recorder, fresh_store, running
 from tests.faults.defects import FOUND_HERE, expect, known_defect
 from tests.faults.hostile import KINDS
 from tests.faults.load import read_until_there
-from tests.faults.servers import LiveServer, new_store
+from tests.faults.servers import LiveServer, Store
 from tests.faults.walk import Outcome, Walk
 from tests.faults.write_steps import form
 
@@ -39,14 +39,21 @@ def hostile(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[LiveServer, dict[str, str]]]:
     directory = tmp_path_factory.mktemp(f"hostile-{request.param}")
-    store = new_store(request.param, directory)
+    with fresh_store(request.param, directory) as store:
+        tokens = hostile_tokens(store)
+        with running(store, directory) as server:
+            yield server, tokens
+
+
+def hostile_tokens(store: Store) -> dict[str, str]:
+    """A token of each role the walk's steps need."""
     services = build_services(store.settings)
     try:
 
         def token(role: str, scope: str | None = None, **extra: Any) -> str:
             return services.tokens.create(role, scope, name=f"hostile {role}", **extra)[0]
 
-        tokens = {
+        return {
             "admin": token("admin"),
             "operator": token("operator", "9101"),
             "ppk": token("ppk", "910101"),
@@ -56,8 +63,6 @@ def hostile(
         }
     finally:
         services.close()
-    for server in running(store, directory):
-        yield server, tokens
 
 
 def walk(hostile: tuple[LiveServer, dict[str, str]], kind: str, stop: bool) -> list[Outcome]:
