@@ -22,12 +22,10 @@ from service.usecases.plenary.context import region_name_in_read_model
 from service.usecases.results import ResultsContext
 
 
-def all_projections(settings: Settings | None = None) -> list[Any]:
-    """Every read model; with `settings`, the audit tree also signs tree heads."""
-    if settings is None:
-        return [RecapProjection(), PlenaryProjection(), MerkleProjection()]
+def all_projections(ref: Reference, settings: Settings) -> list[Any]:
+    """Every read model, sharing the process's reference data; the audit tree signs heads."""
     merkle = MerkleProjection(key_path=settings.audit_key, origin=settings.log_origin)
-    return [RecapProjection(), PlenaryProjection(), merkle]
+    return [RecapProjection(contests=ref.contest), PlenaryProjection(), merkle]
 
 
 @dataclass
@@ -61,7 +59,7 @@ def build_services(settings: Settings | None = None) -> Services:
     )
     ref = Reference(app)
     runner = ProjectionRunner(
-        app, db, all_projections(settings), lease_seconds=settings.projection_lease
+        app, db, all_projections(ref, settings), lease_seconds=settings.projection_lease
     )
     evidence = EvidenceStore(settings.evidence_dir)
     plenary = PlenaryContext(app=app, db=db, ref=ref, runner=runner)
@@ -72,7 +70,7 @@ def build_services(settings: Settings | None = None) -> Services:
         db=db,
         ref=ref,
         runner=runner,
-        queries=RecapQueries(db),
+        queries=RecapQueries(db, contests=ref.contest),
         results=ResultsContext(
             app=app,
             db=db,

@@ -91,7 +91,7 @@ def test_an_objection_not_accepted_travels_up_and_an_accepted_one_does_not() -> 
     plenary.resolve_objection(
         objection_id=second, accepted=True, note="yes", carried=None, carried_to="9101", actor=PPK
     )
-    assert [o["id"] for o in plenary.carried_up()] == [first]
+    assert [o["id"] for o in plenary.minutes.carried_up()] == [first]
     with pytest.raises(Conflict):
         plenary.resolve_objection(
             objection_id=first, accepted=True, note="", carried=None, carried_to=None, actor=PPK
@@ -105,7 +105,7 @@ def test_an_objection_not_accepted_travels_up_and_an_accepted_one_does_not() -> 
             carried_to=None,
             actor=PPK,
         )
-    assert replayed(plenary).carried_up() == plenary.carried_up()
+    assert replayed(plenary).minutes.carried_up() == plenary.minutes.carried_up()
 
 
 def test_a_certified_plenary_refuses_changes_until_it_is_reopened() -> None:

@@ -21,6 +21,7 @@ from domain.rules import Severity, check_form
 from domain.tps_result import TpsResult
 from service.read.projections.base import LoggedEvent
 from service.store.db import Tx
+from service.store.reference import ContestLookup
 
 CHUNK = 500
 RESULT_TOPICS = frozenset(TpsResult.RESULT_TOPICS)
@@ -75,8 +76,11 @@ class RegionDelta:
 class RecapProjection:
     name = "recap"
 
-    def __init__(self, prefix: str = "") -> None:
+    def __init__(self, prefix: str = "", contests: ContestLookup | None = None) -> None:
         self.p = prefix
+        # The process's reference data when there is one; a replay into scratch tables reads
+        # the contests it has replayed, in its own transaction.
+        self.lookup = contests
         self._contests: dict[tuple[str, str], Contest] = {}
         self._layouts: dict[tuple[str, str], BoxLayout] = {}
         self._applied = 0
@@ -270,8 +274,14 @@ class RecapProjection:
             [(n, dpt, eid, code) for code, (n, dpt) in totals.items() if code not in names],
         )
 
+    def scratch(self, prefix: str) -> RecapProjection:
+        """The same projection into tables named with `prefix` (a replay to compare with)."""
+        return RecapProjection(prefix, self.lookup)
+
     def _contest_of(self, tx: Tx, election_id: str, contest_id: str) -> Contest:
         key = (election_id, contest_id)
+        if key not in self._contests and self.lookup is not None:
+            self._contests[key] = self.lookup(election_id, contest_id)
         if key not in self._contests:
             document = tx.scalar(
                 f"SELECT document FROM {self.p}contest WHERE election_id = %s AND contest_id = %s",

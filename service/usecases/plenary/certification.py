@@ -123,8 +123,8 @@ def _facts(
         o
         for child in children.values()
         if child is not None
-        for o in child.carried_up()
-        if o["id"] not in plenary.carried
+        for o in child.minutes.carried_up()
+        if o["id"] not in plenary.minutes.carried
     ]
     not_certified = {
         code: (child.status.value if child is not None else PlenaryStatus.NOT_OPEN.value)
@@ -136,9 +136,9 @@ def _facts(
         tps_without_result=missing,
         children_not_certified=not_certified,
         unresolved_anomalies=_unresolved_anomalies(ctx, tx, t, plenary),
-        open_objections=plenary.open_objections(),
+        open_objections=plenary.minutes.open_objections(),
         carried_objections=carried,
-        unanswered_recommendations=plenary.unanswered_recommendations(),
+        unanswered_recommendations=plenary.minutes.unanswered_recommendations(),
     )
 
 
@@ -162,7 +162,7 @@ def _unresolved_anomalies(
             (eid, cid, low, high),
         )
     }
-    accepted |= {(a["tps"], a["result_version"]) for a in plenary.accepted.values()}
+    accepted |= {(a["tps"], a["result_version"]) for a in plenary.minutes.accepted.values()}
     return {
         r["tps"]: sorted(
             {a["rule"] for a in json.loads(r["anomalies"]) if a["severity"] == Severity.HARD}

@@ -91,7 +91,7 @@ def resolve_objection(
             errors.add("correction", "only an accepted objection leads to a correction")
     plenary = load_plenary(ctx, t)
     carried = None
-    if objection_id not in plenary.objections:
+    if objection_id not in plenary.minutes.objections:
         carried = _carried_objection(ctx, t, objection_id)
     plenary.resolve_objection(
         objection_id=objection_id,
@@ -184,7 +184,7 @@ def _carried_objection(ctx: PlenaryContext, t: Target, objection_id: str) -> dic
     for child in child_plenaries(ctx, t).values():
         if child is None:
             continue
-        for objection in child.carried_up():
+        for objection in child.minutes.carried_up():
             if objection["id"] == objection_id:
                 return {k: v for k, v in objection.items() if k != "resolution"} | {
                     "refused_at": objection["resolution"]["at_plenary"],
