@@ -42,20 +42,20 @@ def ready(services: Services) -> Services:
 def test_a_crash_in_the_middle_of_a_batch_leaves_nothing_half_applied(
     ready: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    projection = ready.runner.projections[0]
-    original = projection._write_totals
+    totals = ready.runner.projections[0].totals
+    original = totals.write
 
     def crash(*args: object) -> None:
         original(*args)  # the totals are written, then the process dies before the commit
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(projection, "_write_totals", crash)
+    monkeypatch.setattr(totals, "write", crash)
     before = ready.runner.position()  # the set-up, projected when the contest was defined
     with pytest.raises(RuntimeError):
         ready.runner.catch_up()
     assert ready.runner.position() == before < ready.runner.head()
     assert ready.db.query("SELECT * FROM recap_total") == []
-    monkeypatch.setattr(projection, "_write_totals", original)
+    monkeypatch.setattr(totals, "write", original)
     ready.runner.catch_up()
     assert ready.runner.position() == ready.runner.head()
     top = ready.queries.region(ELECTION, CONTEST, "91")
