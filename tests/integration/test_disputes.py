@@ -1,5 +1,5 @@
 """After the top plenary, against the store (SQLite and PostgreSQL): the dispute window, disputes
-and their rulings, the determination; and photo progress, counted at every tier.
+and their rulings, the determination, their replay as of any moment and their history.
 
 "Now" is the plenary context's clock, moved by the tests; the window opens at the top plenary's
 certification, an event's time, so a test reads it from the store and sets the clock around it.
@@ -7,13 +7,12 @@ certification, an event's time, so a test reads it from the store and sets the c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from domain.access import SYSTEM, Actor, Role
+from domain.access import Actor, Role
 from domain.errors import Conflict, DomainError, InvalidInput
 from service.audit.asof import region_as_of
 from service.audit.history import region_history
@@ -22,21 +21,16 @@ from service.audit.verify import verify
 from service.bootstrap import Services
 from service.input import load
 from service.input import plenary as given_plenary
-from service.input import results as given_results
 from service.input.disputes import DeterminationSchema, DisputeSchema, RulingSchema
 from service.usecases import disputes
 from service.usecases import plenary as use
-from service.usecases.bulk import submit_bulk
-from service.usecases.results import correct, submit
 from tests.factories import (
     CONTEST,
     DPT,
     ELECTION,
     TPS,
-    kpps,
     pilkada_form,
     setup_election,
-    submission,
 )
 from tests.integration.test_plenary import CODES, official, submit_all, votes
 
@@ -325,87 +319,5 @@ def test_disputes_and_the_determination_replay_as_of_any_moment_and_show_in_the_
         "Plenary.ResultStepNoted",
         "Determination.Recorded",
     ]
-    report = verify(services)
-    assert report.ok, [d.describe() for d in report.differences]
-
-
-# -- photo progress ------------------------------------------------------------------------------
-
-
-def photo(i: int) -> bytes:
-    return b"\xff\xd8\xff\xe0" + f"C.Hasil halaman {i}".encode() * 8
-
-
-def page(services: Services, i: int) -> dict[str, Any]:
-    return {"page": 1, "sha256": services.evidence.put(photo(i)).sha256}
-
-
-@pytest.fixture
-def photographed(services: Services) -> Iterator[tuple[Services, set[str]]]:
-    """Results with and without pages, corrected and re-voted; the TPS that should count."""
-    setup_election(services)
-    cites = {TPS[0]: [page(services, 0)], TPS[2]: [page(services, 2)], TPS[4]: [page(services, 4)]}
-    for i, tps in enumerate(TPS[:5]):
-        body = {**submission(pilkada_form(DPT[tps], votes(i))), "evidence": cites.get(tps, [])}
-        submit(services.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, body))
-    item = {"tps": TPS[5], "submission_id": "b-5", "form": pilkada_form(DPT[TPS[5]], votes(5))}
-    item["evidence"] = [page(services, 5), {**page(services, 6), "page": 2}]
-    submit_bulk(services.results, SYSTEM, ELECTION, CONTEST, given_results.bulk_items([item]))
-
-    def kpps_correct(tps: str, evidence: list[dict[str, Any]]) -> None:
-        body = {"form": pilkada_form(DPT[tps], votes(1, 1)), "reason": "dibaca ulang"}
-        command = given_results.correction(tps, {**body, "evidence": evidence}, 1)
-        correct(services.results, kpps(tps), ELECTION, CONTEST, command)
-
-    kpps_correct(TPS[1], [page(services, 11)])  # a correction adds the photo the first lacked
-    kpps_correct(TPS[2], [])  # a correction without a page keeps the photo it corrects
-    # TPS[4]'s kecamatan certifies, a court orders a re-vote there: the new vote has no photo
-    services.runner.catch_up()
-    use.open_plenary(services.plenary, official("910102"), ELECTION, CONTEST, "910102")
-    certify(services, "910102")
-    order = {"kind": "re_vote", "ref": "MK 4/2025", "tps": [TPS[4]]}
-    reopen = load(given_plenary.ReopenSchema, {"reason": "PSU", "order": order})
-    use.reopen(services.plenary, COURT, ELECTION, CONTEST, "910102", reopen)
-    form = pilkada_form(DPT[TPS[4]], votes(4, 2))
-    revote = load(given_plenary.RevoteSchema, {"tps": TPS[4], "form": form})
-    use.record_revote(services.plenary, official("910102"), ELECTION, CONTEST, "910102", revote)
-    services.runner.catch_up()
-    yield services, {TPS[0], TPS[1], TPS[2], TPS[5]}
-
-
-REGIONS = ["91", "9101", "9102", "910101", "910102", "910201", "9101011001", "9101021001"]
-
-
-def test_photo_progress_at_every_tier_counts_the_tps_whose_current_result_cites_a_page(
-    photographed: tuple[Services, set[str]],
-) -> None:
-    services, with_photo = photographed
-    for code in REGIONS:
-        recap = services.queries.region(ELECTION, CONTEST, code)
-        counted = sum(1 for tps in with_photo if tps.startswith(code))
-        assert recap["tps_with_evidence"] == counted, code
-        assert recap["evidence_progress"] == round(100 * counted / recap["tps_total"], 2), code
-        for child in recap["children"]:
-            assert child["tps_with_evidence"] == sum(
-                1 for tps in with_photo if tps.startswith(child["code"])
-            ), child["code"]
-    assert services.queries.region(ELECTION, CONTEST, "91")["tps_with_evidence"] == 4
-    AuditLog.of(services).publish()
-    report = verify(services)
-    assert report.ok, [d.describe() for d in report.differences]
-
-
-def test_an_older_store_gets_its_photo_progress_from_rekap_init_without_a_rebuild(
-    photographed: tuple[Services, set[str]],
-) -> None:
-    services, _ = photographed
-    before = {c: services.queries.region(ELECTION, CONTEST, c) for c in REGIONS}
-    with services.db.transaction() as tx:  # the tables as a rekap before photo progress made them
-        tx.execute("ALTER TABLE result_current DROP COLUMN has_evidence")
-        tx.execute("ALTER TABLE recap_total DROP COLUMN tps_with_evidence")
-    services.runner.create_tables()  # what `rekap init` does
-    services.runner.create_tables()  # and again: nothing more
-    assert {c: services.queries.region(ELECTION, CONTEST, c) for c in REGIONS} == before
-    AuditLog.of(services).publish()
     report = verify(services)
     assert report.ok, [d.describe() for d in report.differences]
