@@ -278,8 +278,8 @@ def _certified(
         "WHERE election_id = %s AND contest_id = %s AND code = %s AND number = %s",
         (t.contest.election_id, t.contest.contest_id, t.code, certificate["number"]),
     )
-    if not rows:  # the read model caught up with the log before this command read it
-        raise Conflict("the top plenary changed meanwhile; nothing was recorded: retry")
+    if not rows:  # not projected yet: the read model is behind the aggregate it was synced to
+        raise Conflict("the recap is still catching up with the log; retry in a moment")
     return {"at": datetime.fromisoformat(rows[0]["certified_at"]), "position": rows[0]["position"]}
 
 
