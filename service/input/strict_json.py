@@ -70,9 +70,7 @@ class _Reading:
         if len(found) != len(pairs):
             self.suspect = True
             seen: set[str] = set()
-            found.duplicates = tuple(
-                dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k))
-            )
+            found.duplicates = tuple(dict.fromkeys(k for k, _ in pairs if k in seen or seen.add(k)))
         return found
 
     def _int(self, digits: str) -> int:
