@@ -211,7 +211,8 @@ class Reads:
                 raise
             if fault:
                 replica.fault()
-            raise ReadElsewhere(replica.name, f"{exc.__class__.__name__}: {exc}") from exc
+            first = str(exc).strip().partition("\n")[0]
+            raise ReadElsewhere(replica.name, f"{exc.__class__.__name__}: {first}") from exc
 
     # -- the shape of a Database -----------------------------------------------------------------
 
