@@ -202,9 +202,7 @@ class Standby:
         with self.connect() as conn:
             conn.execute("SELECT pg_wal_replay_pause()")
             deadline = time.monotonic() + 30
-            while conn.execute("SELECT pg_get_wal_replay_pause_state()").fetchone() != (
-                "paused",
-            ):
+            while conn.execute("SELECT pg_get_wal_replay_pause_state()").fetchone() != ("paused",):
                 if time.monotonic() > deadline:
                     raise StandbyError("the standby did not pause its replay")
                 time.sleep(0.01)

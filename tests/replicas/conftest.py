@@ -95,4 +95,3 @@ def replicated(replica: Standby, tmp_path: Path) -> Iterator[Replicated]:
 
 def client_of(services: Services, wait: float = 0.3) -> FlaskClient:
     return create_app(services, {"TESTING": True, "REKAP_WAIT_TIMEOUT": wait}).test_client()
-
