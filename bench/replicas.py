@@ -32,7 +32,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, closing, contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -182,18 +182,6 @@ def family(root: int) -> list[int]:
     return [root, *children(root)]
 
 
-def bench_backends() -> list[int]:
-    """The shared primary's processes that work for the bench: its own background processes
-    and WAL senders, and the connections to the bench database (not other users' tests)."""
-    with env.admin_connect() as conn:
-        rows = conn.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s OR backend_type <> "
-            "'client backend'",
-            (env.DBNAME,),
-        ).fetchall()
-    return [int(r[0]) for r in rows]
-
-
 class CpuMeter:
     """CPU seconds of groups of processes over a window, and of the whole machine."""
 
@@ -215,22 +203,65 @@ class CpuMeter:
         return found
 
 
-def transactions(ports: dict[str, int]) -> dict[str, int]:
-    """Transactions run so far in the bench database, per server."""
-    found = {}
-    for name, port in ports.items():
-        with psycopg.connect(
-            host="127.0.0.1", port=port, user="postgres", dbname=env.DBNAME, autocommit=True
-        ) as conn:
+class Servers:
+    """A connection to each server's bench database, opened once: the shared primary may have
+    no connection to spare in the middle of a measure."""
+
+    def __init__(self, ports: dict[str, int]) -> None:
+        self.connections = {
+            name: psycopg.connect(
+                host="127.0.0.1", port=port, user="postgres", dbname=env.DBNAME, autocommit=True
+            )
+            for name, port in ports.items()
+        }
+
+    def transactions(self) -> dict[str, int]:
+        """Transactions run so far in the bench database, per server."""
+        found = {}
+        for name, conn in self.connections.items():
             row = conn.execute(
                 "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = %s",
                 (env.DBNAME,),
             ).fetchone()
-        found[name] = int(row[0]) if row else 0
-    return found
+            found[name] = int(row[0]) if row else 0
+        return found
+
+    def bench_backends(self) -> list[int]:
+        """The shared primary's processes that work for the bench: its background processes
+        and WAL senders, and the connections to the bench database (not other users' tests)."""
+        rows = (
+            self.connections["primary"]
+            .execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s OR backend_type <> "
+                "'client backend'",
+                (env.DBNAME,),
+            )
+            .fetchall()
+        )
+        return [int(r[0]) for r in rows]
+
+    def close(self) -> None:
+        for conn in self.connections.values():
+            conn.close()
 
 
 # -- one measure --------------------------------------------------------------------------------
+
+
+def read_sessions(port: int) -> dict[str, float]:
+    """rekap's own count of the reads each source answered (every worker's, from /metrics)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", "/metrics")
+        text = conn.getresponse().read().decode()
+    finally:
+        conn.close()
+    found = {}
+    for line in text.splitlines():
+        if line.startswith("rekap_read_sessions_total{"):
+            labels, value = line.rsplit(" ", 1)
+            found[labels.split('source="', 1)[1].split('"', 1)[0]] = float(value)
+    return found
 
 
 def replica_url(standby: Standby) -> str:
@@ -272,15 +303,20 @@ def measure(
         "REKAP_EVIDENCE_DIR": str(directory / "evidence"),
         "REKAP_AUDIT_KEY": str(directory / "audit-key.pem"),
     }
-    ports = {"primary": PRIMARY_PORT, **{f"replica-{n}": s.port for n, s in enumerate(standbys, 1)}}
+    servers = Servers(
+        {"primary": PRIMARY_PORT, **{f"replica-{n}": s.port for n, s in enumerate(standbys, 1)}}
+    )
     found: dict[str, Any] = {"replicas": count}
-    with web.gunicorn("api.wsgi:application", settings, workers, threads) as server:
+    with (
+        closing(servers),
+        web.gunicorn("api.wsgi:application", settings, workers, threads) as server,
+    ):
         read_load(server["port"], paths["api"], 3.0)  # every worker starts its watch
         if count:
             _wait_serving(server["port"], count)
         groups: dict[str, Callable[[], list[int]]] = {
             "rekap": partial(family, server["pid"]),
-            "primary": bench_backends,
+            "primary": servers.bench_backends,
             **{
                 f"replica-{n}": partial(family, _postmaster(s.data))
                 for n, s in enumerate(standbys, 1)
@@ -288,17 +324,20 @@ def measure(
         }
         for load in LOADS:
             read_load(server["port"], paths[load], 2.0)  # warm: pools, caches, templates
-            before = transactions(ports)
+            before, sessions = servers.transactions(), read_sessions(server["port"])
             meter = CpuMeter(groups)
             result = read_load(server["port"], paths[load], seconds)
             cpu = meter.stop()
-            after = transactions(ports)
+            after = servers.transactions()
+            result["read_sessions"] = {
+                k: v - sessions.get(k, 0) for k, v in read_sessions(server["port"]).items()
+            }
             cpu["load_generator"] = result.pop("load_generator_cpu_seconds")
             cpu["rest_of_machine"] = round(
                 cpu["machine_busy"] - sum(v for k, v in cpu.items() if k != "machine_busy"), 2
             )
             result["cpu_seconds"] = cpu
-            result["transactions"] = {k: after[k] - before[k] for k in ports}
+            result["transactions"] = {k: after[k] - before[k] for k in after}
             found[load] = result
     found["gunicorn_peak_rss_mb"] = server["peak_rss_mb"]
     return found

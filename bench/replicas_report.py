@@ -79,18 +79,32 @@ def section(r: dict[str, Any]) -> list[str]:
 
 def _where_reads_went(measures: dict[str, Any]) -> list[str]:
     out = [
-        "Transactions each server ran in the bench database during the API load (last round); "
-        "with replicas the primary's are the replicas' watch (every worker reads the primary's "
-        "positions twice a second):",
+        "Where the API load's reads went (all rounds): the reads each source answered, as rekap "
+        "counts them (`rekap_read_sessions_total`), and the transactions each server ran in the "
+        "bench database (PostgreSQL's `pg_stat_database`; with replicas, the primary's are the "
+        "workers' watch, which reads the primary's positions twice a second per worker):",
         "",
-        "| Set-up | primary | replica-1 | replica-2 |",
-        "|---|---|---|---|",
+        "| Set-up | reads: primary | replica-1 | replica-2 "
+        "| transactions: primary | replica-1 | replica-2 |",
+        "|---|---|---|---|---|---|---|",
     ]
     for config, label in CONFIGS.items():
-        found = measures[config][-1]["api"]["transactions"]
+        rows = [x["api"] for x in measures[config]]
+        reads, transactions = {}, {}
+        for x in rows:
+            for k, v in x.get("read_sessions", {}).items():
+                reads[k] = reads.get(k, 0) + v
+            for k, v in x["transactions"].items():
+                transactions[k] = transactions.get(k, 0) + v
+        if config == "0":
+            reads = {"primary": sum(x["requests"] for x in rows)}
+        names = ("primary", "replica-1", "replica-2")
         out.append(
-            f"| {label} | {found.get('primary', 0):,} | {found.get('replica-1', 0):,} "
-            f"| {found.get('replica-2', 0):,} |"
+            f"| {label} | "
+            + " | ".join(f"{reads.get(n, 0):,.0f}" for n in names)
+            + " | "
+            + " | ".join(f"{transactions.get(n, 0):,}" for n in names)
+            + " |"
         )
     return [*out, ""]
 
