@@ -81,8 +81,10 @@ def _where_reads_went(measures: dict[str, Any]) -> list[str]:
     out = [
         "Where the API load's reads went (all rounds): the reads each source answered, as rekap "
         "counts them (`rekap_read_sessions_total`), and the transactions each server ran in the "
-        "bench database (PostgreSQL's `pg_stat_database`; with replicas, the primary's are the "
-        "workers' watch, which reads the primary's positions twice a second per worker):",
+        "bench database (PostgreSQL's `pg_stat_database`). With replicas, rekap answered no "
+        "read from the primary: its transactions there are the workers' watch (each reads the "
+        "primary's positions twice a second), /metrics, and statistics PostgreSQL flushed late "
+        "(an idle connection's up to 10 s after, so work from before the window shows in it):",
         "",
         "| Set-up | reads: primary | replica-1 | replica-2 "
         "| transactions: primary | replica-1 | replica-2 |",

@@ -124,8 +124,11 @@ class Standby:
         sweep()
         if RUN_AS_POSTGRES and shutil.which("runuser") is None:
             raise StandbyError("running as root, and no runuser to run PostgreSQL as postgres")
-        _check_primary(primary_url)
-        bin_dir = _bin_dir(primary_url)
+        try:
+            _check_primary(primary_url)
+            bin_dir = _bin_dir(primary_url)
+        except psycopg.Error as exc:
+            raise StandbyError(f"the primary does not answer: {exc}") from exc
         primary = parse_database_url(primary_url)
         directory = Path(tempfile.mkdtemp(prefix=PREFIX))
         (directory / "owner").write_text(str(os.getpid()))
