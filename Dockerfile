@@ -22,6 +22,7 @@ ENV PATH=/opt/rekap/bin:$PATH \
     REKAP_BIND=0.0.0.0:8000 \
     REKAP_EVIDENCE_DIR=/srv/rekap/var/evidence \
     REKAP_AUDIT_KEY=/srv/rekap/var/audit-key.pem \
+    REKAP_TOTP_KEY=/srv/rekap/var/totp-key \
     PROMETHEUS_MULTIPROC_DIR=/tmp/rekap-metrics
 WORKDIR /srv/rekap
 USER rekap

@@ -55,6 +55,9 @@ class RekapApi(Api):
             content = response.get("content", {})
             if self.DEFAULT_RESPONSE_CONTENT_TYPE in content:
                 content[problems.MEDIA_TYPE] = content.pop(self.DEFAULT_RESPONSE_CONTENT_TYPE)
+        unauthorized = self.spec.components.responses_lazy.get("UNAUTHORIZED")
+        if unauthorized is not None:
+            unauthorized["description"] = auth.UNAUTHORIZED_DESCRIPTION
 
 
 def create_app(services: Services | None = None, config: dict[str, Any] | None = None) -> Flask:
@@ -82,7 +85,7 @@ def create_app(services: Services | None = None, config: dict[str, Any] | None =
                 "description": "Event-sourced staged vote recapitulation (rekapitulasi "
                 "suara berjenjang). Every write is an immutable event; every read is public."
             },
-            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "components": {"securitySchemes": auth.SECURITY_SCHEMES},
         },
     )
     for blueprint in ALL_BLUEPRINTS:
@@ -102,7 +105,11 @@ def _register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, problems.from_domain)
     app.register_error_handler(
         auth.Unauthenticated,
-        lambda e: problems.problem(401, str(e), headers={"WWW-Authenticate": "Bearer"}),
+        lambda e: problems.problem(401, str(e), e.code, headers={"WWW-Authenticate": "Bearer"}),
+    )
+    app.register_error_handler(
+        auth.SecondFactorThrottled,
+        lambda e: problems.problem(429, str(e), headers={"Retry-After": str(e.retry_after)}),
     )
     app.register_error_handler(HTTPException, problems.from_http)
     app.register_error_handler(

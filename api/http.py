@@ -27,6 +27,7 @@ from flask_smorest import abort
 from webargs import core
 from webargs.flaskparser import FlaskParser
 
+from api.auth import WRITE_SECURITY
 from domain.errors import ErrorList, InvalidInput
 from service.bootstrap import Services
 from service.input.strict_json import MalformedJson, parse_items, text_fault
@@ -36,7 +37,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_MAX_AGE = 5  # seconds a shared cache may serve a public read without asking again
 WAIT_TIMEOUT = 5.0  # the longest a read waits for its ?wait_for= position
 BODY_PROBLEMS = (400, 413, 415, 422)
-AUTH_PROBLEMS = (401, 403)
+AUTH_PROBLEMS = (401, 403, 429)  # 429: too many second-factor codes tried
 
 
 def services() -> Services:
@@ -127,7 +128,7 @@ def problems(blp: flask_smorest.Blueprint, *statuses: int, auth: bool = False) -
         for status in codes:
             documented = blp.alt_response(status, response=HTTPStatus(status).name)(documented)
         if auth:
-            documented = blp.doc(security=[{"bearer": []}])(documented)
+            documented = blp.doc(security=WRITE_SECURITY)(documented)
         # Keep only their documentation: each of those decorators also wraps the view in a layer
         # that merely calls through, a dozen calls per request for nothing.
         view._apidoc = documented._apidoc  # type: ignore[attr-defined]

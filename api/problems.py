@@ -22,6 +22,7 @@ from domain.errors import (
     NotFound,
     StaleVersion,
 )
+from service.input import field_errors
 from service.store.reads import ReadElsewhere
 
 log = logging.getLogger("rekap.api")
@@ -127,8 +128,13 @@ def problem(
     return response
 
 
+def status_of(error: DomainError) -> int:
+    """The HTTP status of a rule of the process broken (the one place that maps them)."""
+    return next((s for cls, s in DOMAIN_STATUS if isinstance(error, cls)), 422)
+
+
 def from_domain(error: DomainError) -> Response:
-    status = next((s for cls, s in DOMAIN_STATUS if isinstance(error, cls)), 422)
+    status = status_of(error)
     code = error.code if type(error) is not DomainError else "rule_violation"
     return problem(status, error.message, code, error.errors)
 
@@ -136,7 +142,7 @@ def from_domain(error: DomainError) -> Response:
 def from_http(error: HTTPException) -> Response:
     status = error.code or 500
     data = getattr(error, "data", None) or {}
-    errors = _field_errors(data.get("messages") or data.get("errors") or {})
+    errors = field_errors(data.get("messages") or data.get("errors") or {})
     if status == 422 and errors:
         return problem(422, "the request does not match its schema", "invalid_input", errors)
     if status == 400 and errors:
@@ -162,28 +168,6 @@ def store_unavailable(error: Exception) -> Response:
 def from_unexpected(error: Exception) -> Response:
     log.exception("unexpected error", exc_info=error)
     return problem(500, "an unexpected error occurred; it has been logged", "internal_error")
-
-
-def _field_errors(messages: Any, prefix: str = "") -> list[FieldError]:
-    """Flatten webargs/marshmallow messages ({"json": {"form": {"votes": ["..."]}}})."""
-    found: list[FieldError] = []
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            name = str(key)
-            if not prefix and name in ("json", "query", "headers", "path", "view_args", "form"):
-                path = "" if name == "json" else name
-            else:
-                path = f"{prefix}.{name}" if prefix else name
-            found.extend(_field_errors(value, path))
-    elif isinstance(messages, list):
-        if all(isinstance(m, str) for m in messages):
-            found.append(FieldError(prefix or "body", "; ".join(messages)))
-        else:
-            for item in messages:
-                found.extend(_field_errors(item, prefix))
-    elif isinstance(messages, str):
-        found.append(FieldError(prefix or "body", messages))
-    return found
 
 
 def _title(status: int) -> str:

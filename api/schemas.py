@@ -1,83 +1,14 @@
-"""Marshmallow schemas of the v1 requests and responses: the OpenAPI document is made of these.
-
-Envelopes are loaded strictly (unknown fields are refused). The C.Hasil form inside them is only
-documented here: its shape depends on the contest (list names, candidate numbers), so it is
-checked by `domain/form.py`, which answers every fault with its field path.
-"""
+"""Marshmallow schemas of the v1 responses (and query arguments): with the request loaders of
+service/input/, the OpenAPI document is made of these."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import marshmallow as ma
 from marshmallow import fields as f
 from marshmallow import validate as v
 
-BOX = v.Range(0, 999)
-CODE = v.Length(1, 24)  # a region or TPS code, dotted or not
-ID = v.Length(1, 100)  # an id a client or rekap made
-NAME = v.Length(1, 200)
-
-
-class DomainChecked(f.Nested):
-    """Documented as its nested schema, loaded as it came: the domain checks it, field by field.
-
-    Only its type is checked here (an object), so that one bad item of a bulk import is answered
-    on its own instead of failing the whole request.
-    """
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        if not isinstance(value, dict):
-            raise ma.ValidationError("must be an object")
-        return value
-
-
-class Strict(ma.Schema):
-    class Meta:
-        unknown = ma.RAISE
-        ordered = True
-
-
-# -- the C.Hasil form --------------------------------------------------------------------------
-
-
-class SplitSchema(Strict):
-    """One row split by sex: laki-laki, perempuan, jumlah."""
-
-    l = f.Integer(required=True, strict=True, validate=BOX)  # noqa: E741 - the form's column
-    p = f.Integer(required=True, strict=True, validate=BOX)
-    j = f.Integer(required=True, strict=True, validate=BOX)
-
-
-class BallotsSchema(Strict):
-    received = f.Integer(required=True, strict=True, validate=BOX)
-    used = f.Integer(required=True, strict=True, validate=BOX)
-    returned = f.Integer(required=True, strict=True, validate=BOX)
-    unused = f.Integer(required=True, strict=True, validate=BOX)
-
-
-class FormSchema(Strict):
-    """A C.Hasil. List names follow the contest's kind: Pilkada `dpt`, `dpph`, `dptb`; Pemilu
-    `dpt` (registered) and `dpt`, `dptb`, `dpk` (voted); `voted.total` is the form's total row.
-    `votes` is keyed by candidate number (`0` is the empty column of a single-candidate contest)."""
-
-    registered = f.Dict(keys=f.String(), values=f.Nested(SplitSchema), required=True)
-    voted = f.Dict(keys=f.String(), values=f.Nested(SplitSchema), required=True)
-    ballots = f.Nested(BallotsSchema, required=True)
-    disabled_voted = f.Nested(SplitSchema, required=True)
-    votes = f.Dict(
-        keys=f.String(validate=v.Regexp(r"^[0-9]{1,2}$")),
-        values=f.Integer(strict=True, validate=BOX),
-        required=True,
-    )
-    valid = f.Integer(required=True, strict=True, validate=BOX)
-    invalid = f.Integer(required=True, strict=True, validate=BOX)
-    total = f.Integer(required=True, strict=True, validate=BOX)
-
-
-class EvidenceRefSchema(Strict):
-    page = f.Integer(required=True, strict=True, validate=v.Range(1, 99))
-    sha256 = f.String(required=True, validate=v.Regexp(r"^[0-9a-f]{64}$"))
+from service.input.elections import CandidateSchema
+from service.input.fields import Strict
+from service.input.results import EvidenceRefSchema, FormSchema
 
 
 class AnomalySchema(Strict):
@@ -85,88 +16,6 @@ class AnomalySchema(Strict):
     severity = f.String(required=True, validate=v.OneOf(["hard", "soft"]))
     fields = f.List(f.String(), required=True)
     message = f.String(required=True)
-
-
-# -- requests ----------------------------------------------------------------------------------
-
-
-class SubmissionSchema(Strict):
-    submission_id = f.String(
-        required=True,
-        validate=v.Length(1, 100),
-        metadata={"description": "client-generated (a UUID); a retry sends the same one"},
-    )
-    captured_at = f.String(
-        load_default=None,
-        allow_none=True,
-        validate=v.Length(1, 64),
-        metadata={"description": "ISO 8601 with offset", "example": "2024-11-27T14:05:00+07:00"},
-    )
-    form = DomainChecked(FormSchema, required=True)
-    evidence = f.List(f.Nested(EvidenceRefSchema), load_default=None, allow_none=True)
-
-
-class BulkItemSchema(SubmissionSchema):
-    tps = f.String(required=True, validate=CODE, metadata={"example": "3171011001001"})
-
-
-class BulkRequestSchema(BulkItemSchema):
-    """Documented as its items; loaded as it came, so each item is checked (and answered) alone."""
-
-    def load(self, data: Any, *, many: bool | None = None, **kwargs: Any) -> Any:
-        if not isinstance(data, list):
-            raise ma.ValidationError("a list of submissions, each with its tps")
-        return data
-
-
-class CorrectionSchema(Strict):
-    form = DomainChecked(FormSchema, required=True)
-    reason = f.String(required=True, validate=v.Length(1, 2000))
-    objection_id = f.String(load_default=None, allow_none=True, validate=ID)
-    request_id = f.String(
-        load_default=None,
-        allow_none=True,
-        validate=v.Length(1, 100),
-        metadata={"description": "client-generated; a retry with the same id stores nothing"},
-    )
-    evidence = f.List(f.Nested(EvidenceRefSchema), load_default=None, allow_none=True)
-
-
-class ElectionCreateSchema(Strict):
-    id = f.String(required=True, validate=v.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
-    name = f.String(required=True, validate=v.Length(1, 200))
-
-
-class CandidateSchema(Strict):
-    number = f.Integer(required=True, strict=True, validate=v.Range(0, 99))
-    name = f.String(required=True, validate=v.Length(1, 200))
-
-
-class ContestSchema(Strict):
-    id = f.String(required=True, validate=v.Regexp(r"^[A-Za-z0-9_-]{1,64}$"))
-    kind = f.String(required=True, validate=v.OneOf(["presiden", "gubernur", "bupati", "walikota"]))
-    region = f.String(required=True, validate=CODE, metadata={"example": "31"})
-    winner_rule = f.String(
-        required=True,
-        validate=v.OneOf(["plurality", "majority_runoff", "presidential", "single_candidate"]),
-    )
-    name = f.String(load_default="", validate=v.Length(0, 200))
-    candidates = f.List(f.Nested(CandidateSchema), required=True, validate=v.Length(1, 99))
-
-
-class RegionNameSchema(Strict):
-    code = f.String(required=True, validate=CODE, metadata={"example": "3171"})
-    name = f.String(required=True, validate=NAME)
-
-
-class TpsDptSchema(Strict):
-    code = f.String(required=True, validate=CODE, metadata={"example": "3171011001001"})
-    dpt = f.Integer(required=True, strict=True)
-
-
-class RegionTreeSchema(Strict):
-    regions = f.List(DomainChecked(RegionNameSchema), required=True)
-    tps = f.List(DomainChecked(TpsDptSchema), load_default=list)
 
 
 class WaitForArgs(Strict):

@@ -41,6 +41,7 @@ def settings(directory: Path, pool_size: int = 4) -> Settings:
             "REKAP_DATABASE_URL": bench_url(),
             "REKAP_EVIDENCE_DIR": str(directory / "evidence"),
             "REKAP_AUDIT_KEY": str(directory / "audit-key.pem"),
+            "REKAP_TOTP_KEY": str(directory / "totp-key"),
             "REKAP_POOL_SIZE": str(pool_size),
         }
     )

@@ -13,9 +13,12 @@ from bench import data
 from bench.env import conninfo
 from domain.access import SYSTEM, Actor, Role
 from service.bootstrap import Services
+from service.input import elections
+from service.input.results import bulk_items, correction
 from service.progress import Progress
+from service.usecases.bulk import BulkItem, submit_bulk
 from service.usecases.elections import create_election, define_contest, load_regions
-from service.usecases.results import correct, submit_bulk
+from service.usecases.results import correct
 
 BULK_ITEMS = 1000
 
@@ -51,16 +54,13 @@ def setup(
 ) -> dict[str, Any]:
     """The election, its contests and its region tree (the real one, with generated DPT)."""
     start = time.perf_counter()
-    create_election(services.app, SYSTEM, data.ELECTION_ID, data.ELECTION_NAME)
+    election = elections.election({"id": data.ELECTION_ID, "name": data.ELECTION_NAME})
+    create_election(services.setup, SYSTEM, election)
     summary = load_regions(
-        services.app,
-        services.ref,
-        SYSTEM,
-        data.ELECTION_ID,
-        data.region_documents(provinces),
+        services.setup, SYSTEM, data.ELECTION_ID, data.region_documents(provinces)
     )
     for contest in data.contests(contest_count):
-        define_contest(services.app, services.ref, SYSTEM, data.ELECTION_ID, contest)
+        define_contest(services.setup, SYSTEM, data.ELECTION_ID, elections.contest(contest))
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "kecamatan": summary.chunks, "tps": summary.tps}
 
@@ -100,9 +100,13 @@ def bulk_ingest(
     done = 0
     start = time.perf_counter()
     for kab, items in requests:
-        answers = submit_bulk(services.results, _operator(kab), data.ELECTION_ID, contest_id, items)
+        commands = bulk_items(items)
+        answers = submit_bulk(
+            services.results, _operator(kab), data.ELECTION_ID, contest_id, commands
+        )
         for a in answers:
-            counts[a.status] = counts.get(a.status, 0) + 1
+            status = _status(a)
+            counts[status] = counts.get(status, 0) + 1
         done += len(items)
         progress.update(done)
     seconds = time.perf_counter() - start
@@ -119,17 +123,23 @@ def corrections(
     for f in data.forms(provinces, contest_id, seed):
         if f.correction is None:
             continue
+        body = {"form": f.correction, "reason": f"salah tulis ({f.anomaly})"}
         correct(
             services.results,
             _operator(f.tps[:4]),
             data.ELECTION_ID,
             contest_id,
-            f.tps,
-            {"form": f.correction, "reason": f"salah tulis ({f.anomaly})"},
-            expected_version=1,
+            correction(f.tps, body, 1),
         )
         done += 1
     return _rates(done, time.perf_counter() - start, 0.0)
+
+
+def _status(answer: BulkItem) -> int | str:
+    """201 stored, 200 stored before, else the kind of error (as the API would answer it)."""
+    if answer.outcome is not None:
+        return 201 if answer.outcome.created else 200
+    return type(answer.error).__name__
 
 
 def _rates(count: int, seconds: float, generating: float) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from bench import data, env, ingest, readside, report, site, web
 from domain.access import SYSTEM
+from service.input import elections
 from service.usecases.elections import define_contest
 
 RESULTS = env.ROOT / "bench" / "results"
@@ -99,11 +100,12 @@ def run(
         _step(results, "setup", ingest.setup, services, provinces, contest_count)
 
         define_contest(
-            services.app,
-            services.ref,
+            services.setup,
             SYSTEM,
             data.ELECTION_ID,
-            {**data.PILPRES, "id": HTTP_CONTEST, "name": "Stand-in for the HTTP benchmark"},
+            elections.contest(
+                {**data.PILPRES, "id": HTTP_CONTEST, "name": "Stand-in for the HTTP benchmark"}
+            ),
         )
         bulk: dict[str, Any] = {}
         total_forms, total_seconds = 0, 0.0

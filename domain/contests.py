@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from domain.codes import PLENARY_TIERS, TIER_ORDER, Tier, normalise, tier_of
-from domain.errors import ErrorList, InvalidInput
+from domain.codes import PLENARY_TIERS, TIER_ORDER, Tier, tier_of
+from domain.errors import ErrorList, FieldError
 
 
 class ContestKind(StrEnum):
@@ -99,68 +99,22 @@ class Contest:
         )
 
 
-def parse_contest(election_id: str, data: dict[str, Any]) -> Contest:
-    """A contest from its API document, or InvalidInput listing every field at fault."""
+def contest_faults(contest: Contest) -> list[FieldError]:
+    """Every rule of the process a contest's definition breaks (its fields were checked as they
+    were read): a region of the kind's tier, candidates numbered once, the empty column only
+    against a single pair."""
     errors = ErrorList()
-    contest_id = data.get("id")
-    if not isinstance(contest_id, str) or not _is_slug(contest_id):
-        errors.add("id", "a contest id is 1-64 letters, digits, '-' or '_'")
-    kind = _enum(ContestKind, data.get("kind"), "kind", errors)
-    rule = _enum(WinnerRule, data.get("winner_rule"), "winner_rule", errors)
-    region = data.get("region")
-    try:
-        region = normalise(region)
-    except InvalidInput as exc:
-        errors.add("region", exc.message)
-        region = None
-    if kind is not None and region is not None and tier_of(region) is not kind.scope_tier:
-        errors.add("region", f"a {kind.value} contest runs over a {kind.scope_tier.value}")
-    candidates = _candidates(data.get("candidates"), rule, errors)
-    name = data.get("name", "")
-    if not isinstance(name, str):
-        errors.add("name", "must be a string")
-    if errors:
-        raise InvalidInput("the contest is not valid", errors.errors)
-    assert kind and rule and region is not None and isinstance(contest_id, str)
-    return Contest(election_id, contest_id, kind, region, rule, tuple(candidates), name or "")
-
-
-def _candidates(raw: object, rule: WinnerRule | None, errors: ErrorList) -> list[Candidate]:
-    if not isinstance(raw, list) or not raw:
-        errors.add("candidates", "a non-empty list of {number, name}")
-        return []
-    result, seen = [], set()
-    for i, item in enumerate(raw):
-        number = item.get("number") if isinstance(item, dict) else None
-        name = item.get("name") if isinstance(item, dict) else None
-        if not isinstance(number, int) or isinstance(number, bool) or not 0 <= number <= 99:
-            errors.add(f"candidates.{i}.number", "a ballot number from 0 to 99")
-            continue
-        if not isinstance(name, str) or not name.strip():
-            errors.add(f"candidates.{i}.name", "a non-empty name")
-            continue
-        if number in seen:
+    if tier_of(contest.region) is not contest.kind.scope_tier:
+        errors.add(
+            "region", f"a {contest.kind.value} contest runs over a {contest.kind.scope_tier.value}"
+        )
+    numbers = [c.number for c in contest.candidates]
+    for i, number in enumerate(numbers):
+        if number in numbers[:i]:
             errors.add(f"candidates.{i}.number", f"ballot number {number} appears twice")
-            continue
-        seen.add(number)
-        result.append(Candidate(number, name.strip()))
-    if rule is WinnerRule.SINGLE_CANDIDATE and errors.errors == []:
-        if sorted(seen) != [EMPTY_COLUMN, 1]:
+    if contest.winner_rule is WinnerRule.SINGLE_CANDIDATE:
+        if sorted(set(numbers)) != [EMPTY_COLUMN, 1]:
             errors.add("candidates", "a single-candidate contest has pair 1 and the empty column 0")
-    elif EMPTY_COLUMN in seen:
+    elif EMPTY_COLUMN in numbers:
         errors.add("candidates", "only a single-candidate contest has the empty column (0)")
-    return sorted(result, key=lambda c: c.number)
-
-
-def _enum(enum: type[StrEnum], value: object, field: str, errors: ErrorList) -> Any:
-    try:
-        return enum(value)
-    except ValueError:
-        errors.add(field, f"one of {', '.join(e.value for e in enum)}")
-        return None
-
-
-def _is_slug(value: str) -> bool:
-    return 0 < len(value) <= 64 and all(
-        ch.isascii() and (ch.isalnum() or ch in "-_") for ch in value
-    )
+    return errors.errors

@@ -22,33 +22,6 @@ class TpsResult(Aggregate):
     class Created(Aggregate.Created):
         TOPIC = "rekap:TpsResult.Created"
 
-    class Corrected(Aggregate.Event):
-        TOPIC = "rekap:TpsResult.Corrected"
-        election_id: str
-        contest_id: str
-        tps: str
-        form: dict[str, Any]
-        reason: str
-        corrects_version: int
-        evidence: list[dict[str, Any]]
-        request_id: str | None
-        objection_id: str | None
-        plenary: dict[str, Any] | None
-        actor: dict[str, Any]
-
-    class Revoted(Aggregate.Event):
-        """The result of a court-ordered re-vote (PSU) replaces the TPS's result."""
-
-        TOPIC = "rekap:TpsResult.Revoted"
-        election_id: str
-        contest_id: str
-        tps: str
-        form: dict[str, Any]
-        order: dict[str, Any]
-        replaces_version: int
-        plenary: dict[str, Any]
-        actor: dict[str, Any]
-
     @staticmethod
     def create_id(election_id: str, contest_id: str, tps: str) -> UUID:
         return aggregate_id("result", election_id, contest_id, tps)
@@ -113,7 +86,7 @@ class TpsResult(Aggregate):
             actor=actor,
         )
 
-    @event(Corrected)
+    @event("Corrected", topic="rekap:TpsResult.Corrected")
     def _record_correction(
         self,
         election_id: str,
@@ -151,7 +124,7 @@ class TpsResult(Aggregate):
             actor=actor,
         )
 
-    @event(Revoted)
+    @event("Revoted", topic="rekap:TpsResult.Revoted")
     def _record_revote(
         self,
         election_id: str,
@@ -163,6 +136,7 @@ class TpsResult(Aggregate):
         plenary: dict[str, Any],
         actor: dict[str, Any],
     ) -> None:
+        """The result of a court-ordered re-vote (PSU) replaces the TPS's result."""
         self.form = form
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -20,17 +20,16 @@ from service.store.reads import Reads
 from service.store.reference import Reference
 from service.store.replicas import ReplicaSet
 from service.store.tokens import TokenStore
+from service.usecases.elections import SetupContext
 from service.usecases.plenary import PlenaryContext, correction_guard
 from service.usecases.plenary.context import region_name_in_read_model
 from service.usecases.results import ResultsContext
 
 
-def all_projections(settings: Settings | None = None) -> list[Any]:
-    """Every read model; with `settings`, the audit tree also signs tree heads."""
-    if settings is None:
-        return [RecapProjection(), PlenaryProjection(), MerkleProjection()]
+def all_projections(ref: Reference, settings: Settings) -> list[Any]:
+    """Every read model, sharing the process's reference data; the audit tree signs heads."""
     merkle = MerkleProjection(key_path=settings.audit_key, origin=settings.log_origin)
-    return [RecapProjection(), PlenaryProjection(), merkle]
+    return [RecapProjection(contests=ref.contest), PlenaryProjection(), merkle]
 
 
 @dataclass
@@ -45,8 +44,8 @@ class Services:
     results: ResultsContext
     tokens: TokenStore
     evidence: EvidenceStore
+    setup: SetupContext
     plenary: PlenaryContext
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def close(self) -> None:
         self.reads.close()
@@ -67,7 +66,7 @@ def build_services(settings: Settings | None = None) -> Services:
     db = open_store(settings.database)
     ref = Reference(app)
     runner = ProjectionRunner(
-        app, db, all_projections(settings), lease_seconds=settings.projection_lease
+        app, db, all_projections(ref, settings), lease_seconds=settings.projection_lease
     )
     replicas = ReplicaSet(
         db,
@@ -88,7 +87,7 @@ def build_services(settings: Settings | None = None) -> Services:
         reads=reads,
         ref=ref,
         runner=runner,
-        queries=RecapQueries(reads),  # Reads has the shape of a Database
+        queries=RecapQueries(reads, contests=ref.contest),  # Reads has a Database's shape
         results=ResultsContext(
             app=app,
             db=db,
@@ -96,8 +95,9 @@ def build_services(settings: Settings | None = None) -> Services:
             evidence_exists=evidence.exists,
             correction_guard=correction_guard(app),
         ),
-        tokens=TokenStore(db),
+        tokens=TokenStore(db, settings.totp_key),
         evidence=evidence,
+        setup=SetupContext(app=app, ref=ref),
         plenary=plenary,
     )
 

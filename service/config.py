@@ -5,6 +5,8 @@ REKAP_DATABASE_URL  sqlite:///path/to.db (default sqlite:///var/rekap.db) or
 REKAP_EVIDENCE_DIR  where evidence files (photos, PDFs) are kept (default var/evidence)
 REKAP_AUDIT_KEY     PEM file of the Ed25519 key that signs tree heads (default var/audit-key.pem,
                     generated on first use)
+REKAP_TOTP_KEY      file of the AES-256 key that seals the tokens' second-factor secrets (default
+                    var/totp-key, generated on first use; base64 of 32 random bytes)
 REKAP_POOL_SIZE     PostgreSQL connections per process and store (default 4)
 REKAP_DB_CONNECT_TIMEOUT    seconds a new PostgreSQL connection may take (default 3)
 REKAP_DB_POOL_TIMEOUT       seconds a caller waits for a pooled connection (default 3)
@@ -149,6 +151,7 @@ class Settings:
     database: DatabaseConfig
     evidence_dir: Path
     audit_key: Path
+    totp_key: Path = Path("var/totp-key")
     pool_size: int = 4
     timeouts: StoreTimeouts = StoreTimeouts()
     projection_lease: float = 15.0
@@ -177,6 +180,7 @@ class Settings:
             database=database,
             evidence_dir=Path(env.get("REKAP_EVIDENCE_DIR") or "var/evidence"),
             audit_key=Path(env.get("REKAP_AUDIT_KEY") or "var/audit-key.pem"),
+            totp_key=Path(env.get("REKAP_TOTP_KEY") or "var/totp-key"),
             pool_size=pool_size,
             timeouts=StoreTimeouts(
                 connect=_seconds(env, "REKAP_DB_CONNECT_TIMEOUT", 3.0),

@@ -56,6 +56,7 @@ def make_settings(backend: str, directory: Path) -> tuple[Settings, str | None]:
     env = {
         "REKAP_EVIDENCE_DIR": str(directory / "evidence"),
         "REKAP_AUDIT_KEY": str(directory / "audit-key.pem"),
+        "REKAP_TOTP_KEY": str(directory / "totp-key"),
         "REKAP_POOL_SIZE": "4",
     }
     if backend == "sqlite":

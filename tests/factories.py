@@ -8,6 +8,8 @@ from typing import Any
 
 from domain.access import SYSTEM, Actor, Role
 from service.bootstrap import Services
+from service.input import elections as given_elections
+from service.input import results as given_results
 from service.usecases.elections import create_election, define_contest, load_regions
 
 ELECTION = "test-2024"
@@ -56,9 +58,15 @@ GUBERNUR: dict[str, Any] = {
 def setup_election(
     services: Services, contest: dict[str, Any] | None = None, election_id: str = ELECTION
 ) -> None:
-    create_election(services.app, SYSTEM, election_id, "Pemilihan Uji 2024")
-    load_regions(services.app, services.ref, SYSTEM, election_id, [TREE])
-    define_contest(services.app, services.ref, SYSTEM, election_id, contest or GUBERNUR)
+    create_election(
+        services.setup,
+        SYSTEM,
+        given_elections.election({"id": election_id, "name": "Pemilihan Uji 2024"}),
+    )
+    load_regions(services.setup, SYSTEM, election_id, [TREE])
+    define_contest(
+        services.setup, SYSTEM, election_id, given_elections.contest(contest or GUBERNUR)
+    )
 
 
 def split(total: int, men_share: float = 0.5) -> dict[str, int]:
@@ -141,4 +149,6 @@ def submit_votes(services: Services, tps: str, votes: dict[str, int]) -> int:
     from service.usecases.results import submit
 
     body = submission(pilkada_form(DPT[tps], votes))
-    return submit(services.results, kpps(tps), ELECTION, CONTEST, tps, body).position
+    return submit(
+        services.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, body)
+    ).position

@@ -8,6 +8,10 @@ from typing import Any
 
 from domain.access import SYSTEM, Actor, Role
 from service.bootstrap import Services
+from service.input import elections as given_elections
+from service.input import load
+from service.input import plenary as given_plenary
+from service.input import results as given_results
 from service.usecases import plenary as use
 from service.usecases.elections import create_election, define_contest, load_regions
 from service.usecases.results import correct, submit
@@ -35,24 +39,34 @@ def plant_hostile_text(services: Services) -> None:
             region["name"] = f"KEC {SCRIPT}"
         if region["code"] == TPS[:10]:
             region["name"] = JAVASCRIPT_LINK
-    create_election(services.app, SYSTEM, ELECTION, f"Pemilu {BROKEN_OUT}")
-    load_regions(services.app, services.ref, SYSTEM, ELECTION, [tree])
-    define_contest(services.app, services.ref, SYSTEM, ELECTION, contest)
+    create_election(
+        services.setup,
+        SYSTEM,
+        given_elections.election({"id": ELECTION, "name": f"Pemilu {BROKEN_OUT}"}),
+    )
+    load_regions(services.setup, SYSTEM, ELECTION, [tree])
+    define_contest(services.setup, SYSTEM, ELECTION, given_elections.contest(contest))
 
     operator = Actor("op-9101", Role.OPERATOR, "9101", name=f"Operator {SCRIPT}")
     under = [t for t in DPT if t.startswith(KECAMATAN)]
     for tps in under:
         form = pilkada_form(DPT[tps], {"1": 50, "2": 40, "3": 30})
-        submit(services.results, operator, ELECTION, CONTEST, tps, submission(form))
+        submit(
+            services.results,
+            operator,
+            ELECTION,
+            CONTEST,
+            given_results.submission(tps, submission(form)),
+        )
     fixed = pilkada_form(DPT[TPS], {"1": 51, "2": 40, "3": 29})
     correct(
         services.results,
         operator,
         ELECTION,
         CONTEST,
-        TPS,
-        {"form": fixed, "reason": f"dibaca ulang {SCRIPT} {JAVASCRIPT_LINK}"},
-        expected_version=1,
+        given_results.correction(
+            TPS, {"form": fixed, "reason": f"dibaca ulang {SCRIPT} {JAVASCRIPT_LINK}"}, 1
+        ),
     )
 
     ppk = Actor(f"ppk-{KECAMATAN}", Role.PPK, KECAMATAN, name=f"PPK {BROKEN_OUT}")
@@ -65,7 +79,10 @@ def plant_hostile_text(services: Services) -> None:
         ELECTION,
         CONTEST,
         KECAMATAN,
-        {"subject": "tps", "target": TPS, "detail": f"Keberatan {SCRIPT} {BROKEN_OUT}"},
+        load(
+            given_plenary.ObjectionSchema,
+            {"subject": "tps", "target": TPS, "detail": f"Keberatan {SCRIPT} {BROKEN_OUT}"},
+        ),
     )
     procedure = use.raise_objection(
         ctx,
@@ -73,7 +90,10 @@ def plant_hostile_text(services: Services) -> None:
         ELECTION,
         CONTEST,
         KECAMATAN,
-        {"subject": "procedure", "target": JAVASCRIPT_LINK, "detail": JAVASCRIPT_LINK},
+        load(
+            given_plenary.ObjectionSchema,
+            {"subject": "procedure", "target": JAVASCRIPT_LINK, "detail": JAVASCRIPT_LINK},
+        ),
     )
     for objection in (raised, procedure):
         use.resolve_objection(
@@ -82,8 +102,12 @@ def plant_hostile_text(services: Services) -> None:
             ELECTION,
             CONTEST,
             KECAMATAN,
-            objection.extra["objection_id"],
-            {"accepted": False, "note": f"Ditolak {SCRIPT}"},
+            given_plenary.resolution(
+                objection.extra["objection_id"],
+                load(
+                    given_plenary.ResolutionSchema, {"accepted": False, "note": f"Ditolak {SCRIPT}"}
+                ),
+            ),
         )
     use.certify(
         ctx,
@@ -91,7 +115,13 @@ def plant_hostile_text(services: Services) -> None:
         ELECTION,
         CONTEST,
         KECAMATAN,
-        {"signed_by": [f"Ketua {SCRIPT}"], "refusals": [{"by": witness.name, "reason": SCRIPT}]},
+        load(
+            given_plenary.CertificationSchema,
+            {
+                "signed_by": [f"Ketua {SCRIPT}"],
+                "refusals": [{"by": witness.name, "reason": SCRIPT}],
+            },
+        ),
     )
     services.runner.catch_up()
 

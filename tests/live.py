@@ -81,6 +81,7 @@ def env_for(settings: Settings, **extra: str) -> dict[str, str]:
         "REKAP_DATABASE_URL": settings.database.url,
         "REKAP_EVIDENCE_DIR": str(settings.evidence_dir),
         "REKAP_AUDIT_KEY": str(settings.audit_key),
+        "REKAP_TOTP_KEY": str(settings.totp_key),
         "REKAP_POOL_SIZE": "4",
         "REKAP_LOG_LEVEL": "warning",
         **extra,

@@ -8,16 +8,16 @@ from api.auth import current_actor, public, requires
 from api.http import Blueprint, await_position, body_limit, problems, public_read, services
 from api.schemas import (
     ContestCreatedSchema,
-    ContestSchema,
     ElectionCreatedSchema,
-    ElectionCreateSchema,
     ElectionListSchema,
     ElectionSchema,
     RegionsLoadedSchema,
-    RegionTreeSchema,
     WaitForArgs,
 )
 from domain.access import Role
+from domain.commands import CreateElection
+from domain.contests import Contest
+from service.input.elections import ContestSchema, ElectionCreateSchema, RegionTreeSchema
 from service.usecases.elections import create_election, define_contest, load_regions
 
 blp = Blueprint("elections", __name__, url_prefix="/api/v1", description="Elections")
@@ -30,12 +30,12 @@ REGION_TREE_BODY = 64 * 1024 * 1024  # a province's regions and TPS in one reque
 @blp.response(201, ElectionCreatedSchema)
 @blp.alt_response(200, schema=ElectionCreatedSchema, description="it exists already, the same")
 @problems(blp, 400, 409, 413, 415, 422, auth=True)
-def create(body: dict[str, Any]) -> Any:
+def create(command: CreateElection) -> Any:
     """Create an election (again with the same name: nothing changes)."""
-    outcome = create_election(services().app, current_actor(), body["id"], body["name"])
+    outcome = create_election(services().setup, current_actor(), command)
     document = {
-        "id": body["id"],
-        "name": body["name"].strip(),
+        "id": command.election_id,
+        "name": command.name,
         "created": outcome.created,
         "position": outcome.position,
     }
@@ -70,10 +70,9 @@ def election(eid: str, wait_for: int | None = None) -> Any:
 @blp.response(201, ContestCreatedSchema)
 @blp.alt_response(200, schema=ContestCreatedSchema, description="it exists already, the same")
 @problems(blp, 400, 404, 409, 413, 415, 422, auth=True)
-def create_contest(body: dict[str, Any], eid: str) -> Any:
+def create_contest(contest: Contest, eid: str) -> Any:
     """Define a contest of the election: its kind, region, winner rule and candidates."""
-    s = services()
-    contest, outcome = define_contest(s.app, s.ref, current_actor(), eid, body)
+    contest, outcome = define_contest(services().setup, current_actor(), eid, contest)
     document = {
         "contest": contest.to_dict(),
         "created": outcome.created,
@@ -90,6 +89,5 @@ def create_contest(body: dict[str, Any], eid: str) -> Any:
 @problems(blp, 400, 404, 409, 413, 415, 422, auth=True)
 def put_regions(body: dict[str, Any], eid: str) -> Any:
     """Load the region tree and each TPS's DPT; loading the same tree again changes nothing."""
-    s = services()
-    summary = load_regions(s.app, s.ref, current_actor(), eid, [body])
+    summary = load_regions(services().setup, current_actor(), eid, [body])
     return summary.to_dict()

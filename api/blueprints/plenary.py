@@ -13,10 +13,22 @@ from marshmallow import validate as v
 from api.auth import current_actor, public, requires
 from api.blueprints.audit import AsOfArgs, as_of_read
 from api.http import Blueprint, await_position, problems, public_read, services
-from api.schemas import CODE, ID, DomainChecked, FormSchema, Strict, WaitForArgs
+from api.schemas import Strict, WaitForArgs
 from domain.access import Role
-from domain.codes import normalise
+from domain.codes import normalise, tps_code
 from domain.plenary import plenary_tier
+from service.input import plenary as given
+from service.input.plenary import (
+    AcceptanceSchema,
+    AnswerSchema,
+    CertificationSchema,
+    CorrectionBodySchema,
+    ObjectionSchema,
+    RecommendationSchema,
+    ReopenSchema,
+    ResolutionSchema,
+    RevoteSchema,
+)
 from service.read.certificate import certificate_document, render_html
 from service.usecases import plenary as use
 
@@ -29,84 +41,9 @@ blp = Blueprint(
 
 PLENARY = "/elections/<eid>/contests/<cid>/plenaries/<code>"
 OFFICIALS = (Role.PPK, Role.KPU_KABKOTA, Role.KPU_PROVINSI, Role.KPU_RI)
-TEXT = v.Length(min=1, max=use.MAX_TEXT)
 
 
-# -- schemas ----------------------------------------------------------------------------------
-
-
-class CorrectionBodySchema(Strict):
-    tps = f.String(required=True, validate=CODE, metadata={"description": "the TPS corrected"})
-    form = DomainChecked(FormSchema, required=True)
-    reason = f.String(required=True, validate=TEXT)
-    objection_id = f.String(allow_none=True, load_default=None, validate=ID)
-
-
-class ResolutionCorrectionSchema(Strict):
-    tps = f.String(required=True, validate=CODE)
-    form = DomainChecked(FormSchema, required=True)
-    reason = f.String(required=True, validate=TEXT)
-
-
-class ObjectionSchema(Strict):
-    subject = f.String(required=True, validate=v.OneOf(["tps", "region", "procedure"]))
-    target = f.String(
-        allow_none=True,
-        load_default=None,
-        validate=v.Length(1, use.MAX_TEXT),
-        metadata={"description": "a TPS code (subject tps), a child region (region), or free"},
-    )
-    detail = f.String(required=True, validate=TEXT)
-
-
-class ResolutionSchema(Strict):
-    accepted = f.Boolean(required=True)
-    note = f.String(required=True, validate=TEXT)
-    correction = f.Nested(ResolutionCorrectionSchema, allow_none=True, load_default=None)
-
-
-class RecommendationSchema(Strict):
-    text = f.String(required=True, validate=TEXT)
-
-
-class AnswerSchema(Strict):
-    followed = f.Boolean(required=True)
-    answer = f.String(required=True, validate=TEXT)
-
-
-class AcceptanceSchema(Strict):
-    reason = f.String(required=True, validate=TEXT)
-
-
-class RefusalSchema(Strict):
-    by = f.String(required=True, validate=TEXT)
-    reason = f.String(required=True, validate=TEXT)
-
-
-class CertificationSchema(Strict):
-    signed_by = f.List(f.String(validate=TEXT), required=True, validate=v.Length(min=1))
-    refusals = f.List(f.Nested(RefusalSchema), load_default=list)
-
-
-class OrderSchema(Strict):
-    kind = f.String(required=True, validate=v.OneOf(["re_recap", "re_count", "re_vote"]))
-    ref = f.String(required=True, validate=TEXT, metadata={"example": "MK 123/2025"})
-    tps = f.List(
-        f.String(validate=CODE),
-        load_default=list,
-        validate=v.Length(max=1000),
-        metadata={"description": "re_vote: the TPS"},
-    )
-
-
-class ReopenSchema(Strict):
-    reason = f.String(required=True, validate=TEXT)
-    order = f.Nested(OrderSchema, allow_none=True, load_default=None)
-
-
-class RevoteSchema(Strict):
-    tps = f.String(required=True, validate=CODE)
-    form = DomainChecked(FormSchema, required=True)
+# -- schemas of the answers (the request loaders are in service/input/plenary.py) -------------
 
 
 class PlenaryOutcomeSchema(Strict):
@@ -190,7 +127,9 @@ def raise_objection(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
 def resolve_objection(body: dict[str, Any], eid: str, cid: str, code: str, oid: str) -> Any:
     """Resolve an objection raised here or carried up from below: accepted (with its
     correction) or not accepted (carried up to the next tier)."""
-    return _written(use.resolve_objection(_ctx(), current_actor(), eid, cid, code, oid, body))
+    return _written(
+        use.resolve_objection(_ctx(), current_actor(), eid, cid, code, given.resolution(oid, body))
+    )
 
 
 @blp.route(f"{PLENARY}/recommendations", methods=["POST"])
@@ -210,7 +149,9 @@ def record_recommendation(body: dict[str, Any], eid: str, cid: str, code: str) -
 @problems(blp, 400, 404, 409, 415, 422, auth=True)
 def answer_recommendation(body: dict[str, Any], eid: str, cid: str, code: str, rid: str) -> Any:
     """Answer a supervisor's recommendation: followed or not, and why."""
-    return _written(use.answer_recommendation(_ctx(), current_actor(), eid, cid, code, rid, body))
+    return _written(
+        use.answer_recommendation(_ctx(), current_actor(), eid, cid, code, given.answer(rid, body))
+    )
 
 
 @blp.route(f"{PLENARY}/corrections", methods=["POST"])
@@ -231,7 +172,11 @@ def correct(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
 @problems(blp, 400, 404, 409, 415, 422, auth=True)
 def accept_anomaly(body: dict[str, Any], eid: str, cid: str, code: str, tps: str) -> Any:
     """Accept the hard anomaly of a TPS's current reading, with a written reason."""
-    return _written(use.accept_anomaly(_ctx(), current_actor(), eid, cid, code, tps, body))
+    return _written(
+        use.accept_anomaly(
+            _ctx(), current_actor(), eid, cid, code, given.acceptance(tps_code(tps), body)
+        )
+    )
 
 
 @blp.route(f"{PLENARY}/certification", methods=["POST"])

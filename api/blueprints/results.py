@@ -18,19 +18,15 @@ from api.http import (
     public_read,
     services,
 )
-from api.problems import problem_body
-from api.schemas import (
-    BulkOutSchema,
-    BulkRequestSchema,
-    CorrectionSchema,
-    ResultOutcomeSchema,
-    SubmissionSchema,
-    TpsResultSchema,
-)
+from api.problems import problem_body, status_of
+from api.schemas import BulkOutSchema, ResultOutcomeSchema, TpsResultSchema
 from domain.access import Role
 from domain.codes import tps_code
+from domain.commands import CorrectResult, SubmitResult
 from service.audit.history import tps_history
-from service.usecases.results import BulkItem, ResultOutcome, correct, submit, submit_bulk
+from service.input.results import BulkRequestSchema, CorrectionSchema, SubmissionSchema, bulk_items
+from service.usecases.bulk import BulkItem, submit_bulk
+from service.usecases.results import ResultOutcome, correct, submit
 
 blp = Blueprint("results", __name__, url_prefix="/api/v1", description="TPS results (C.Hasil)")
 
@@ -45,10 +41,10 @@ BULK_BODY = 64 * 1024 * 1024  # a whole kab/kota of forms per request
 @blp.response(201, ResultOutcomeSchema, description="stored; anomalies listed")
 @blp.alt_response(200, schema=ResultOutcomeSchema, description="this submission_id again")
 @problems(blp, 400, 404, 409, 413, 415, 422, auth=True)
-def submit_result(body: dict[str, Any], eid: str, cid: str, tps: str) -> Any:
+def submit_result(fields: dict[str, Any], eid: str, cid: str, tps: str) -> Any:
     """Submit a TPS's C.Hasil. A retry with the same submission_id answers the stored result."""
-    outcome = submit(services().results, current_actor(), eid, cid, tps, body)
-    return _answer(outcome)
+    command = SubmitResult(tps=tps_code(tps), **fields)
+    return _answer(submit(services().results, current_actor(), eid, cid, command))
 
 
 @blp.route(f"{TPS_PATH}/corrections", methods=["POST"])
@@ -58,11 +54,10 @@ def submit_result(body: dict[str, Any], eid: str, cid: str, tps: str) -> Any:
 @blp.alt_response(200, schema=ResultOutcomeSchema, description="this request_id again")
 @blp.doc(parameters=[IF_MATCH])
 @problems(blp, 400, 404, 409, 412, 413, 415, 422, 428, auth=True)
-def correct_result(body: dict[str, Any], eid: str, cid: str, tps: str) -> Any:
+def correct_result(fields: dict[str, Any], eid: str, cid: str, tps: str) -> Any:
     """Correct a TPS's result (before its kecamatan plenary opens), naming the version corrected."""
-    version = if_match_version()
-    outcome = correct(services().results, current_actor(), eid, cid, tps, body, version)
-    return _answer(outcome)
+    command = CorrectResult(tps=tps_code(tps), expected_version=if_match_version(), **fields)
+    return _answer(correct(services().results, current_actor(), eid, cid, command))
 
 
 @blp.route(TPS_PATH, methods=["GET"])
@@ -103,12 +98,11 @@ def history(eid: str, cid: str, tps: str, after: int = 0, limit: int = 100) -> A
 def bulk(items: list[dict[str, Any]], eid: str, cid: str) -> Any:
     """Many first submissions (an operator's import): each item all-or-nothing, answered alone."""
     services().ref.contest(eid, cid)  # an unknown election or contest fails the whole request
-    answers = submit_bulk(
-        services().results, current_actor(), eid, cid, items, refused=getattr(items, "faults", None)
-    )
+    commands = bulk_items(items, refused=getattr(items, "faults", None))
+    answers = submit_bulk(services().results, current_actor(), eid, cid, commands)
     counts: dict[str, int] = {}
     for answer in answers:
-        counts[str(answer.status)] = counts.get(str(answer.status), 0) + 1
+        counts[str(_status(answer))] = counts.get(str(_status(answer)), 0) + 1
     positions = [a.outcome.position for a in answers if a.outcome is not None]
     return {
         "counts": counts,
@@ -117,9 +111,16 @@ def bulk(items: list[dict[str, Any]], eid: str, cid: str) -> Any:
     }
 
 
+def _status(answer: BulkItem) -> int:
+    if answer.error is not None:
+        return status_of(answer.error)
+    return 201 if answer.outcome is not None and answer.outcome.created else 200
+
+
 def _bulk_item(answer: BulkItem, item: Any) -> dict[str, Any]:
     tps = item.get("tps") if isinstance(item, dict) else None
-    document: dict[str, Any] = {"index": answer.index, "tps": tps, "status": answer.status}
+    status = _status(answer)
+    document: dict[str, Any] = {"index": answer.index, "tps": tps, "status": status}
     if answer.outcome is not None:
         o = answer.outcome
         document.update(
@@ -130,7 +131,7 @@ def _bulk_item(answer: BulkItem, item: Any) -> dict[str, Any]:
             anomalies=o.anomalies,
         )
     elif answer.error is not None:
-        document["problem"] = problem_body(answer.status, answer.error)
+        document["problem"] = problem_body(status, answer.error)
     return document
 
 

@@ -51,6 +51,7 @@ from service.read.projections.recap import RecapProjection
 from service.read.queries import RecapQueries
 from service.store.db import Database
 from service.store.eventlog import raw_events_of, raw_events_with_topics
+from service.store.reference import ContestLookup
 
 BATCH_TOPICS = ["rekap:RegionBatch.Loaded"]
 PLENARY_TOPICS = [cls.TOPIC for cls in PLENARY_EVENTS]
@@ -102,7 +103,7 @@ def region_as_of(
     raw = _events_shaping(services, contest, code, position)
     with scratch_database() as db:
         _replay(services, db, raw, election_id, contest_id, position)
-        return RecapQueries(db).region(election_id, contest_id, code)
+        return RecapQueries(db, contests=services.ref.contest).region(election_id, contest_id, code)
 
 
 def region_and_plenary_as_of(
@@ -115,7 +116,7 @@ def region_and_plenary_as_of(
     raw = _events_shaping(services, contest, code, position)
     with scratch_database() as db:
         _replay(services, db, raw, election_id, contest_id, position)
-        queries = RecapQueries(db)
+        queries = RecapQueries(db, contests=services.ref.contest)
         region = queries.region(election_id, contest_id, code)
         plenary = None
         if tier_of(code) in contest.plenary_tiers:
@@ -148,7 +149,9 @@ def tps_as_of(
     raw = _events_under(services, election_id, contest_id, tps, position)
     with scratch_database() as db:
         _replay(services, db, raw, election_id, contest_id, position)
-        return RecapQueries(db).tps_result(election_id, contest_id, tps)
+        return RecapQueries(db, contests=services.ref.contest).tps_result(
+            election_id, contest_id, tps
+        )
 
 
 def plenary_as_of(
@@ -159,7 +162,7 @@ def plenary_as_of(
     raw = _events_shaping(services, contest, code, position)
     with scratch_database() as db:
         _replay(services, db, raw, election_id, contest_id, position)
-        return RecapQueries(db).plenaries.plenary(contest, code)
+        return RecapQueries(db, contests=services.ref.contest).plenaries.plenary(contest, code)
 
 
 def _setup_events(
@@ -241,7 +244,7 @@ def _replay(
         if isinstance(event, TpsResult.RESULT_EVENTS) and event.contest_id != contest_id:
             continue
         events.append(LoggedEvent(r["position"], event))
-    replay_recap(db, events, position)
+    replay_recap(db, events, position, contests=services.ref.contest)
 
 
 def replay_recap(
@@ -249,10 +252,12 @@ def replay_recap(
     events: Iterable[LoggedEvent],
     position: int,
     progress: Callable[[int], None] | None = None,
+    contests: ContestLookup | None = None,
 ) -> None:
     """Fold `events` (in log order) into fresh recap and plenary tables, as of `position`;
-    `progress` hears how many are folded, a chunk at a time."""
-    projections: list[Any] = [RecapProjection(), PlenaryProjection()]
+    `progress` hears how many are folded, a chunk at a time. Without `contests` (a published
+    bundle checked offline) the contests come from the events replayed."""
+    projections: list[Any] = [RecapProjection(contests=contests), PlenaryProjection()]
     db.execute_script(
         [
             *(s for p in projections for s in p.create_statements()),

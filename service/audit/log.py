@@ -38,11 +38,8 @@ class AuditLog:
 
     @classmethod
     def of(cls, services: Services) -> AuditLog:
-        """The one AuditLog of these services (it caches the signing key)."""
-        found = services.extras.get("audit")
-        if found is None:
-            found = services.extras["audit"] = cls(services)
-        return found
+        """The audit log of these services (it reads the signing key when it first signs)."""
+        return cls(services)
 
     @property
     def signer(self) -> TreeHeadSigner:

@@ -28,7 +28,7 @@ from service.audit.findings import (
     VerifyReport,
     error_text,
 )
-from service.bootstrap import Services, all_projections
+from service.bootstrap import Services
 from service.read.projections.base import LoggedEvent
 from service.read.projections.replay import compare_table, drop_scratch
 from service.read.projections.runner import ProjectionRunner
@@ -111,7 +111,7 @@ def check_projections(services: Services, report: VerifyReport, phases: Phases) 
         stuck = apply_until_failure(live, lambda: catch_up_quietly(services, bar.update))
     if stuck is not None:
         _failed(report, stuck, "the live read models stop at it")
-    scratch_projections, tables, leaf_columns, rollups = _scratch_projections(report)
+    scratch_projections, tables, leaf_columns, rollups = _scratch_projections(services, report)
     runner = ProjectionRunner(
         services.app,
         services.db,
@@ -162,16 +162,15 @@ def _failed(report: VerifyReport, failure: Failure, consequence: str) -> None:
 
 
 def _scratch_projections(
-    report: VerifyReport,
+    services: Services, report: VerifyReport
 ) -> tuple[list[Any], list[tuple[str, list[str]]], dict[str, str], set[str]]:
     projections, tables, leaf_columns, rollups = [], [], {}, set()
-    for projection in all_projections():
-        cls = type(projection)
-        try:
-            scratch = cls(prefix=SCRATCH)
-        except TypeError:
-            report.notes.append(f"projection {projection.name} is not compared (no prefix)")
+    for projection in services.runner.projections:
+        make = getattr(projection, "scratch", None)
+        if make is None:
+            report.notes.append(f"projection {projection.name} is not compared (no scratch)")
             continue
+        scratch = make(SCRATCH)
         keys = getattr(projection, "primary_keys", None)
         if keys is None:
             report.notes.append(f"projection {projection.name} is not compared (no primary_keys)")

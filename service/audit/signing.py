@@ -30,12 +30,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import dataclasses
 import hashlib
-import os
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +44,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from service.audit.checkpoint import checkpoint_text, log_verifier, signed_note
 from service.audit.note import Note
+from service.keyfile import create_private_file
 
 MESSAGE_PREFIX = b"rekap-tree-head-v1\n"
 
@@ -227,30 +225,14 @@ class TreeHeadSigner:
 def load_or_create_signing_key(path: Path) -> TreeHeadSigner:
     """Read the PEM private key at ``path``, or create a development key there (mode 0600).
 
-    The new key is written to a private temporary file and hard-linked into place, so that
-    workers starting together never overwrite a key another worker has already signed with.
+    Workers starting together never overwrite a key another worker has already signed with
+    (service/keyfile.py).
     """
     path = Path(path)
     if path.exists():
         return TreeHeadSigner.from_pem(path.read_bytes())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    signer = TreeHeadSigner.generate()
-    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(signer.private_pem())
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return TreeHeadSigner.from_pem(path.read_bytes())
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-    return signer
+    created = create_private_file(path, TreeHeadSigner.generate().private_pem())
+    return TreeHeadSigner.from_pem(created)
 
 
 def verify_tree_head(head: TreeHead, public_key: str | bytes) -> bool:

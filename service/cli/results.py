@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from domain.access import SYSTEM
-from domain.codes import normalise
+from domain.codes import normalise, tps_code
 from service.bootstrap import Services
 from service.cli.common import Command, catch_up, read_json, store
+from service.input import results as given
 
 SUMMARY = (
     "code",
@@ -49,10 +50,10 @@ def _result_args(p: argparse.ArgumentParser) -> None:
 def cmd_submit(args: argparse.Namespace) -> int:
     from service.usecases.results import submit
 
-    body = read_json(args.file)
+    command = given.submission(tps_code(args.tps), read_json(args.file))
     with store() as services:
         outcome = submit(
-            services.results, SYSTEM, args.election, args.contest, args.tps, body, source="cli"
+            services.results, SYSTEM, args.election, args.contest, command, source="cli"
         )
         status = "created" if outcome.created else "already stored"
         print(json.dumps({"status": status, **outcome.to_dict()}, indent=2))
@@ -62,17 +63,9 @@ def cmd_submit(args: argparse.Namespace) -> int:
 def cmd_correct(args: argparse.Namespace) -> int:
     from service.usecases.results import correct
 
-    body = read_json(args.file)
+    command = given.correction(tps_code(args.tps), read_json(args.file), args.version)
     with store() as services:
-        outcome = correct(
-            services.results,
-            SYSTEM,
-            args.election,
-            args.contest,
-            args.tps,
-            body,
-            expected_version=args.version,
-        )
+        outcome = correct(services.results, SYSTEM, args.election, args.contest, command)
         print(json.dumps(outcome.to_dict(), indent=2))
     return 0
 

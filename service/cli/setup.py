@@ -13,6 +13,7 @@ from domain.codes import normalise
 from service.bootstrap import Services, init_store
 from service.cli.common import CliError, Command, catch_up, read_json, store
 from service.config import Settings
+from service.input import elections as given
 from service.progress import Progress
 
 DEMO_TPS = 14_835
@@ -80,16 +81,16 @@ def cmd_election_load(args: argparse.Namespace) -> int:
             'the file must hold {"election": {"id", "name"}, "contests": [...], '
             '"regions": [...], "tps": [...]}'
         )
+    command = given.election(document["election"])
+    contests = [given.contest(c) for c in document.get("contests", [])]
     with store() as services:
-        eid = document["election"].get("id")
-        create_election(services.app, SYSTEM, eid, document["election"].get("name", ""))
+        eid = command.election_id
+        create_election(services.setup, SYSTEM, command)
         tree = {"regions": document.get("regions", []), "tps": document.get("tps", [])}
         with Progress("regions", len(tree["tps"])) as bar:
-            summary = load_regions(
-                services.app, services.ref, SYSTEM, eid, [tree], lambda n: bar.update(n)
-            )
-        for contest in document.get("contests", []):  # a contest runs over a loaded region
-            define_contest(services.app, services.ref, SYSTEM, eid, contest)
+            summary = load_regions(services.setup, SYSTEM, eid, [tree], bar.update)
+        for contest in contests:  # a contest runs over a loaded region
+            define_contest(services.setup, SYSTEM, eid, contest)
         print(json.dumps({"election": eid, **summary.to_dict()}))
     return 0
 
@@ -102,13 +103,12 @@ def cmd_import_wilayah(args: argparse.Namespace) -> int:
     counts = wilayah.summary(provinces=provinces)
     with store() as services:
         if args.name:
-            create_election(services.app, SYSTEM, args.election, args.name)
+            command = given.election({"id": args.election, "name": args.name})
+            create_election(services.setup, SYSTEM, command)
         chunks = wilayah.iter_region_chunks(
             provinces=provinces, seed=args.seed, max_dpt=args.max_dpt
         )
         with Progress("TPS", counts["tps"]) as bar:
-            summary = load_regions(
-                services.app, services.ref, SYSTEM, args.election, chunks, lambda n: bar.update(n)
-            )
+            summary = load_regions(services.setup, SYSTEM, args.election, chunks, bar.update)
         print(json.dumps({"election": args.election, **summary.to_dict()}))
     return 0

@@ -15,8 +15,11 @@ from service.data import wilayah
 from service.demo import jakarta
 from service.demo.plenaries import hold_plenaries
 from service.demo.sheets import c_hasil_sheet
+from service.input import elections
+from service.input.results import bulk_items, correction
+from service.usecases.bulk import submit_bulk
 from service.usecases.elections import create_election, define_contest, load_regions
-from service.usecases.results import correct, submit_bulk
+from service.usecases.results import correct
 
 CHUNK = 1000
 # TPS whose C.Hasil photo the demo carries: the four faulty ones and a dozen in one kelurahan.
@@ -37,9 +40,9 @@ def demo_is_loaded(services: Services) -> bool:
 def load_demo(services: Services, progress: Callable[[int, int], None] | None = None) -> int:
     """Load the demo election, its results and its plenaries; the number of TPS results stored."""
     eid, cid = jakarta.ELECTION["id"], jakarta.CONTEST["id"]
-    create_election(services.app, SYSTEM, eid, jakarta.ELECTION["name"])
-    load_regions(services.app, services.ref, SYSTEM, eid, [jakarta.regions()])
-    define_contest(services.app, services.ref, SYSTEM, eid, jakarta.CONTEST)
+    create_election(services.setup, SYSTEM, elections.election(jakarta.ELECTION))
+    load_regions(services.setup, SYSTEM, eid, [jakarta.regions()])
+    define_contest(services.setup, SYSTEM, eid, elections.contest(jakarta.CONTEST))
     results = list(jakarta.results())
     photos = _photos(services, results)
     stored = 0
@@ -55,23 +58,17 @@ def load_demo(services: Services, progress: Callable[[int, int], None] | None = 
         )
         for start in range(0, len(items), CHUNK):
             part = items[start : start + CHUNK]
-            submit_bulk(
-                services.results,
-                operator,
-                eid,
-                cid,
-                [
-                    {
-                        "tps": r.tps,
-                        "submission_id": _submission_id(r.tps),
-                        "form": r.form,
-                        "captured_at": "2024-11-27T15:30:00+07:00",
-                        "evidence": photos.get(r.tps, []),
-                    }
-                    for r in part
-                ],
-                source="demo",
-            )
+            bodies = [
+                {
+                    "tps": r.tps,
+                    "submission_id": _submission_id(r.tps),
+                    "form": r.form,
+                    "captured_at": "2024-11-27T15:30:00+07:00",
+                    "evidence": photos.get(r.tps, []),
+                }
+                for r in part
+            ]
+            submit_bulk(services.results, operator, eid, cid, bulk_items(bodies), source="demo")
             stored += len(part)
             if progress:
                 progress(stored, len(results))
@@ -80,15 +77,8 @@ def load_demo(services: Services, progress: Callable[[int, int], None] | None = 
                 continue
             current = services.app.repository.get(TpsResult.create_id(eid, cid, r.tps))
             if current.version == 1:
-                correct(
-                    services.results,
-                    operator,
-                    eid,
-                    cid,
-                    r.tps,
-                    {"form": r.correction, "reason": r.correction_reason or "koreksi"},
-                    expected_version=1,
-                )
+                body = {"form": r.correction, "reason": r.correction_reason or "koreksi"}
+                correct(services.results, operator, eid, cid, correction(r.tps, body, 1))
     hold_plenaries(services)
     return stored
 

@@ -21,6 +21,8 @@ from domain.access import Actor, Role
 from domain.tps_result import TpsResult
 from service.bootstrap import Services
 from service.demo import jakarta
+from service.input import load
+from service.input import plenary as given
 from service.usecases import plenary as use
 
 SIGNERS = ["Ketua (demo)", "Anggota 1 (demo)", "Anggota 2 (demo)"]
@@ -41,12 +43,14 @@ def hold_plenaries(services: Services) -> None:
         return getattr(use, step)(ctx, official(code), eid, cid, code, *args)
 
     def certify(code: str, refusals: list[dict[str, str]] | None = None) -> None:
-        run(code, "certify", {"signed_by": SIGNERS, "refusals": refusals or []})
+        body = {"signed_by": SIGNERS, "refusals": refusals or []}
+        run(code, "certify", load(given.CertificationSchema, body))
 
     for code in ("310101", "310102"):
         run(code, "open_plenary")
         certify(code)
-    run("310102", "reopen", {"reason": "rekapitulasi ulang: berita acara desa tertukar"})
+    reason = "rekapitulasi ulang: berita acara desa tertukar"
+    run("310102", "reopen", load(given.ReopenSchema, {"reason": reason}))
     certify("310102")
     run("3101", "open_plenary")
     certify("3101")
@@ -67,25 +71,33 @@ def hold_plenaries(services: Services) -> None:
         eid,
         cid,
         "317102",
-        {
-            "subject": "tps",
-            "target": misread,
-            "detail": "Pemilih DPT yang memilih tertulis 652, melebihi DPT; C.Hasil plano: 152",
-        },
+        load(
+            given.ObjectionSchema,
+            {
+                "subject": "tps",
+                "target": misread,
+                "detail": "Pemilih DPT yang memilih tertulis 652, melebihi DPT; C.Hasil plano: 152",
+            },
+        ),
     )
     run(
         "317102",
         "resolve_objection",
-        raised.extra["objection_id"],
-        {
-            "accepted": True,
-            "note": "Dicocokkan dengan C.Hasil plano: salah baca OCR",
-            "correction": {
-                "tps": misread,
-                "form": _misread_fixed(services, eid, cid, misread),
-                "reason": "Salah baca OCR pemilih DPT (652 -> 152), sesuai C.Hasil plano",
-            },
-        },
+        given.resolution(
+            raised.extra["objection_id"],
+            load(
+                given.ResolutionSchema,
+                {
+                    "accepted": True,
+                    "note": "Dicocokkan dengan C.Hasil plano: salah baca OCR",
+                    "correction": {
+                        "tps": misread,
+                        "form": _misread_fixed(services, eid, cid, misread),
+                        "reason": "Salah baca OCR pemilih DPT (652 -> 152), sesuai C.Hasil plano",
+                    },
+                },
+            ),
+        ),
     )
     refused = use.raise_objection(
         ctx,
@@ -93,19 +105,28 @@ def hold_plenaries(services: Services) -> None:
         eid,
         cid,
         "317102",
-        {"subject": "procedure", "detail": "Saksi tidak menerima salinan C.Hasil di 3 TPS"},
+        load(
+            given.ObjectionSchema,
+            {"subject": "procedure", "detail": "Saksi tidak menerima salinan C.Hasil di 3 TPS"},
+        ),
     )
     run(
         "317102",
         "resolve_objection",
-        refused.extra["objection_id"],
-        {"accepted": False, "note": "Salinan tersedia di PPS; keberatan dicatat"},
+        given.resolution(
+            refused.extra["objection_id"],
+            load(
+                given.ResolutionSchema,
+                {"accepted": False, "note": "Salinan tersedia di PPS; keberatan dicatat"},
+            ),
+        ),
     )
     certify("317102", [{"by": witness.name, "reason": "keberatan prosedur tidak diterima"}])
 
     run("317101", "open_plenary")
     certify("317101")
-    run("317101", "reopen", {"reason": "KPU Kota meminta pencocokan ulang 2 TPS"})
+    reason = "KPU Kota meminta pencocokan ulang 2 TPS"
+    run("317101", "reopen", load(given.ReopenSchema, {"reason": reason}))
     run("3171", "open_plenary")
 
 

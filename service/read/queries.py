@@ -12,6 +12,7 @@ from domain.form import flatten, unflatten
 from domain.winner import Verdict, VerdictStatus, decide
 from service.read.plenary_queries import PlenaryQueries
 from service.store.db import Database, Tx
+from service.store.reference import ContestLookup
 
 TPS_LIST_LIMIT = 100
 SEARCH_LIMIT = 50
@@ -28,11 +29,15 @@ REGION_WITH_TOTALS = (
 class RecapQueries:
     """Queries over the recap tables (`prefix` selects scratch copies used by audits)."""
 
-    def __init__(self, db: Database, prefix: str = "") -> None:
+    def __init__(
+        self, db: Database, prefix: str = "", contests: ContestLookup | None = None
+    ) -> None:
         self.db = db
         self.p = prefix
         self.plenaries = PlenaryQueries(db, prefix)
-        self._contests: dict[tuple[str, str], Contest] = {}
+        # The process's reference data (service/store/reference.py) when there is one; a replay
+        # or a published bundle reads the contests it replayed.
+        self._contests = contests or _ContestsInReadModel(db, prefix)
         self._with_totals = REGION_WITH_TOTALS.format(p=prefix)
 
     # -- elections -------------------------------------------------------------------------
@@ -60,19 +65,7 @@ class RecapQueries:
         return [{"id": r["election_id"], "name": r["name"]} for r in rows]
 
     def contest(self, election_id: str, contest_id: str) -> Contest:
-        # A contest never changes once defined: every read after the first is served from here.
-        found = self._contests.get((election_id, contest_id))
-        if found is not None:
-            return found
-        document = self.db.scalar(
-            f"SELECT document FROM {self.p}contest WHERE election_id = %s AND contest_id = %s",
-            (election_id, contest_id),
-        )
-        if document is None:
-            raise NotFound(f"no contest '{contest_id}' in election '{election_id}'")
-        contest = Contest.from_dict(election_id, json.loads(document))
-        self._contests[(election_id, contest_id)] = contest
-        return contest
+        return self._contests(election_id, contest_id)
 
     # -- the recap of a region -------------------------------------------------------------
 
@@ -234,6 +227,30 @@ class RecapQueries:
             "evidence": evidence,
             "position": row["position"],
         }
+
+
+class _ContestsInReadModel:
+    """Contests as a replayed read model holds them (a contest never changes: cached)."""
+
+    def __init__(self, db: Database, prefix: str) -> None:
+        self.db = db
+        self.p = prefix
+        self._found: dict[tuple[str, str], Contest] = {}
+
+    def __call__(self, election_id: str, contest_id: str) -> Contest:
+        found = self._found.get((election_id, contest_id))
+        if found is not None:
+            return found
+        document = self.db.scalar(
+            f"SELECT document FROM {self.p}contest WHERE election_id = %s AND contest_id = %s",
+            (election_id, contest_id),
+        )
+        if document is None:
+            raise NotFound(f"no contest '{contest_id}' in election '{election_id}'")
+        contest = self._found[(election_id, contest_id)] = Contest.from_dict(
+            election_id, json.loads(document)
+        )
+        return contest
 
 
 def _version(row: dict[str, Any]) -> dict[str, Any]:

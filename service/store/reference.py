@@ -15,6 +15,8 @@ from domain.election import ContestDefinition, Election, RegionBatch
 from domain.errors import NotFound
 from service.store.application import Rekap
 
+ContestLookup = Callable[[str, str], Contest]  # (election, contest) -> Contest, or NotFound
+
 
 class Reference:
     def __init__(self, app: Rekap, cache_size: int = 2048) -> None:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from domain.access import Actor, require_admin
-from domain.contests import Contest, parse_contest
+from domain.commands import CreateElection
+from domain.contests import Contest, contest_faults
 from domain.election import ContestDefinition, Election, RegionBatch
 from domain.errors import Conflict, FieldError, InvalidInput
 from domain.regions import RegionChunk, parse_region_tree
@@ -23,32 +24,39 @@ class Outcome:
     position: int
 
 
-def create_election(app: Rekap, actor: Actor, election_id: str, name: str) -> Outcome:
+@dataclass(frozen=True)
+class SetupContext:
+    """What setting up an election needs, injected once at bootstrap."""
+
+    app: Rekap
+    ref: Reference
+
+
+def create_election(ctx: SetupContext, actor: Actor, command: CreateElection) -> Outcome:
     require_admin(actor)
-    if (
-        not isinstance(election_id, str)
-        or not election_id
-        or len(election_id) > 64
-        or not all(c.isascii() and (c.isalnum() or c in "-_") for c in election_id)
-    ):
-        raise InvalidInput("the election id is 1-64 letters, digits, '-' or '_'")
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidInput("the election needs a name")
-    existing = app.get_or_none(Election.create_id(election_id))
+    app = ctx.app
+    existing = app.get_or_none(Election.create_id(command.election_id))
     if existing is not None:
-        if existing.name != name.strip():
-            raise Conflict(f"election '{election_id}' exists with the name '{existing.name}'")
+        if existing.name != command.name:
+            raise Conflict(
+                f"election '{command.election_id}' exists with the name '{existing.name}'"
+            )
         return Outcome(False, app.recorder.max_notification_id() or 0)
-    election = Election(election_id=election_id, name=name.strip(), actor=actor.to_dict())
+    election = Election(election_id=command.election_id, name=command.name, actor=actor.to_dict())
     return Outcome(True, app.save_and_position(election))
 
 
 def define_contest(
-    app: Rekap, ref: Reference, actor: Actor, election_id: str, data: dict[str, Any]
+    ctx: SetupContext, actor: Actor, election_id: str, contest: Contest
 ) -> tuple[Contest, Outcome]:
+    """Define a contest of the election (again the same: nothing changes)."""
     require_admin(actor)
+    app, ref = ctx.app, ctx.ref
     ref.require_election(election_id)
-    contest = parse_contest(election_id, data)
+    contest = replace(contest, election_id=election_id)
+    faults = contest_faults(contest)
+    if faults:
+        raise InvalidInput("the contest is not valid", faults)
     region_name = ref.region_name(election_id, contest.region)
     if region_name is None:
         message = (
@@ -88,8 +96,7 @@ class LoadSummary:
 
 
 def load_regions(
-    app: Rekap,
-    ref: Reference,
+    ctx: SetupContext,
     actor: Actor,
     election_id: str,
     documents: Iterable[dict[str, Any]],
@@ -97,7 +104,8 @@ def load_regions(
 ) -> LoadSummary:
     """Load region-tree documents; a kecamatan already loaded the same way changes nothing."""
     require_admin(actor)
-    ref.require_election(election_id)
+    app = ctx.app
+    ctx.ref.require_election(election_id)
     counts = {"chunks": 0, "loaded": 0, "unchanged": 0, "regions": 0, "tps": 0}
     pending: list[RegionBatch] = []
     try:

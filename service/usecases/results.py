@@ -1,38 +1,28 @@
-"""Use cases of TPS results: submit (idempotent by submission id), correct, bulk import."""
+"""Use cases of TPS results: submit (idempotent by submission id) and correct. The bulk import
+is in bulk.py. Commands come loaded (service/input/results.py); the form is read here against
+its contest (domain/form.py), once."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
 from domain.access import Actor, require_result_writer
-from domain.codes import is_within, tps_code
+from domain.codes import is_within
+from domain.commands import CorrectResult, EvidencePage, SubmitResult
 from domain.contests import Contest
-from domain.errors import (
-    Conflict,
-    DomainError,
-    ErrorList,
-    FieldError,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-)
+from domain.errors import ErrorList, InvalidInput, NotFound, StaleVersion
 from domain.form import Form, parse_form
 from domain.rules import check_form
 from domain.tps_result import TpsResult
 from service.store.application import Rekap
 from service.store.db import Database
-from service.store.eventlog import existing_versions, position_of
+from service.store.eventlog import position_of
 from service.store.group_commit import GroupCommit
 from service.store.reference import Reference
-
-SHA256 = re.compile(r"^[0-9a-f]{64}$")
-MAX_ID = 100
 
 EvidenceCheck = Callable[[str], bool]
 CorrectionGuard = Callable[[str, str, str], None]  # raises if the TPS is no longer correctable
@@ -81,49 +71,31 @@ class ResultOutcome:
 
 @dataclass(frozen=True)
 class Submission:
-    """A validated submission, ready to be recorded."""
+    """A submission checked against its contest and the store, ready to be recorded."""
 
     contest: Contest
-    tps: str
+    command: SubmitResult
     form: Form
-    submission_id: str
-    captured_at: str | None
-    evidence: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def tps(self) -> str:
+        return self.command.tps
 
 
 def prepare_submission(
-    ctx: ResultsContext,
-    actor: Actor,
-    election_id: str,
-    contest_id: str,
-    tps: str,
-    body: dict[str, Any],
+    ctx: ResultsContext, actor: Actor, election_id: str, contest_id: str, command: SubmitResult
 ) -> Submission:
     """Check everything a submission must be before anything is stored."""
-    code = tps_code(tps)
-    require_result_writer(actor, code)
+    require_result_writer(actor, command.tps)
     contest = ctx.ref.contest(election_id, contest_id)
-    _require_tps(ctx, contest, code)
+    _require_tps(ctx, contest, command.tps)
     errors = ErrorList()
-    if not isinstance(body, dict):
-        raise InvalidInput("the submission must be an object")
-    submission_id = body.get("submission_id")
-    if not isinstance(submission_id, str) or not 0 < len(submission_id) <= MAX_ID:
-        errors.add("submission_id", f"a client-generated id (a UUID), 1-{MAX_ID} characters")
-    captured_at = _timestamp(body.get("captured_at"), "captured_at", errors)
-    evidence = _evidence(ctx, body.get("evidence"), errors)
-    for key in body:
-        if key not in ("submission_id", "captured_at", "form", "evidence"):
-            errors.add(key, "unknown field")
-    try:
-        form = parse_form(body.get("form"), contest.kind, contest.candidate_keys)
-    except InvalidInput as exc:
-        errors.errors.extend(exc.errors)
-        form = None
+    _require_evidence(ctx, command.evidence, errors)
+    form = _form(contest, command.form, errors)
     if errors:
         raise InvalidInput("the submission cannot be accepted", errors.errors)
-    assert form is not None and isinstance(submission_id, str)
-    return Submission(contest, code, form, submission_id, captured_at, evidence)
+    assert form is not None
+    return Submission(contest, command, form)
 
 
 def submit(
@@ -131,219 +103,82 @@ def submit(
     actor: Actor,
     election_id: str,
     contest_id: str,
-    tps: str,
-    body: dict[str, Any],
+    command: SubmitResult,
     source: str = "api",
 ) -> ResultOutcome:
     """Record a TPS's first result. The same submission id again answers the stored result."""
-    s = prepare_submission(ctx, actor, election_id, contest_id, tps, body)
+    s = prepare_submission(ctx, actor, election_id, contest_id, command)
     # Most submissions are first ones: try the insert, and read what is stored only when the
     # store refuses it (a retry, a conflicting reading, or a race lost to another request).
-    result = _new_result(s, actor, source)
+    result = new_result(s, actor, source)
     try:
         position = ctx.commits.save(result)
-        return _outcome(result, position, s.contest, True, s.form)
+        return outcome(result, position, s.contest, True, s.form)
     except IntegrityError:
         existing = ctx.app.repository.get(result.id)
-    existing.check_first_submission(s.submission_id)
-    return _outcome(existing, position_of(ctx.db, result.id, existing.version), s.contest, False)
+    existing.check_first_submission(command.submission_id)
+    return outcome(existing, position_of(ctx.db, result.id, existing.version), s.contest, False)
 
 
 def correct(
-    ctx: ResultsContext,
-    actor: Actor,
-    election_id: str,
-    contest_id: str,
-    tps: str,
-    body: dict[str, Any],
-    expected_version: int,
+    ctx: ResultsContext, actor: Actor, election_id: str, contest_id: str, command: CorrectResult
 ) -> ResultOutcome:
     """Record a corrected reading before the plenary (KPPS or operator), with a reason."""
-    code = tps_code(tps)
+    code = command.tps
     require_result_writer(actor, code)
     contest = ctx.ref.contest(election_id, contest_id)
     _require_tps(ctx, contest, code)
     errors = ErrorList()
-    if not isinstance(body, dict):
-        raise InvalidInput("the correction must be an object")
-    reason = body.get("reason")
-    if not isinstance(reason, str) or not reason.strip():
-        errors.add("reason", "a correction says why")
-    request_id = body.get("request_id")
-    if request_id is not None and (not isinstance(request_id, str) or len(request_id) > MAX_ID):
-        errors.add("request_id", f"a client-generated id, at most {MAX_ID} characters")
-    objection_id = body.get("objection_id")
-    if objection_id is not None and not isinstance(objection_id, str):
-        errors.add("objection_id", "an objection id or null")
-    evidence = _evidence(ctx, body.get("evidence"), errors)
-    for key in body:
-        if key not in ("form", "reason", "request_id", "objection_id", "evidence"):
-            errors.add(key, "unknown field")
-    try:
-        form = parse_form(body.get("form"), contest.kind, contest.candidate_keys)
-    except InvalidInput as exc:
-        errors.errors.extend(exc.errors)
-        form = None
+    _require_evidence(ctx, command.evidence, errors)
+    form = _form(contest, command.form, errors)
     if errors:
         raise InvalidInput("the correction cannot be accepted", errors.errors)
-    assert form is not None and isinstance(reason, str)
+    assert form is not None
     result_id = TpsResult.create_id(election_id, contest_id, code)
     result = ctx.app.get_or_none(result_id)
     if result is None:
         raise NotFound(f"TPS {code} has no result to correct in {contest_id}")
-    if request_id and request_id in result.request_ids:
-        return _outcome(result, position_of(ctx.db, result_id, result.version), contest, False)
+    if command.request_id and command.request_id in result.request_ids:
+        return outcome(result, position_of(ctx.db, result_id, result.version), contest, False)
     if ctx.correction_guard is not None:
         ctx.correction_guard(election_id, contest_id, code)
     result.correct(
         form=form.to_dict(),
-        reason=reason.strip(),
-        expected_version=expected_version,
+        reason=command.reason,
+        expected_version=command.expected_version,
         actor=actor.to_dict(),
-        evidence=evidence,
-        request_id=request_id,
-        objection_id=objection_id,
+        evidence=[page.to_dict() for page in command.evidence],
+        request_id=command.request_id,
+        objection_id=command.objection_id,
     )
     try:
         position = ctx.app.save_and_position(result)
     except IntegrityError:
-        raise Conflict(f"the result of TPS {code} changed meanwhile; read it again") from None
-    return _outcome(result, position, contest, created=True)
+        # Another correction of the same version was saved first: this one named a version
+        # that is no longer the current one, as the check above would have said a moment later.
+        raise StaleVersion(
+            f"the result of TPS {code} is no longer at version {command.expected_version}: "
+            "another correction was recorded meanwhile; read it again"
+        ) from None
+    return outcome(result, position, contest, created=True)
 
 
-@dataclass(frozen=True)
-class BulkItem:
-    index: int
-    status: int
-    outcome: ResultOutcome | None = None
-    error: DomainError | None = None
-
-
-def submit_bulk(
-    ctx: ResultsContext,
-    actor: Actor,
-    election_id: str,
-    contest_id: str,
-    items: list[dict[str, Any]],
-    source: str = "bulk",
-    chunk: int = 500,
-    refused: Mapping[int, list[FieldError]] | None = None,
-) -> list[BulkItem]:
-    """Many first submissions: each item all-or-nothing, answered item by item.
-
-    New results are saved many to a transaction; existing ones are answered as retries or
-    conflicts without a write, so a whole province goes in at the speed of batched inserts.
-    `refused` holds the items the edge found faults in (text that cannot be stored), by index.
-    """
-    answers: dict[int, BulkItem] = {}
-    prepared: list[tuple[int, Submission]] = []
-    for index, item in enumerate(items):
-        try:
-            if refused and index in refused:
-                raise InvalidInput("the item holds what cannot be stored", refused[index])
-            if not isinstance(item, dict):
-                raise InvalidInput("an item is an object with tps and the submission")
-            body = {k: v for k, v in item.items() if k != "tps"}
-            prepared.append(
-                (
-                    index,
-                    prepare_submission(
-                        ctx, actor, election_id, contest_id, str(item.get("tps", "")), body
-                    ),
-                )
-            )
-        except DomainError as exc:
-            answers[index] = BulkItem(index, _status(exc), error=exc)
-    seen: dict[str, int] = {}
-    for start in range(0, len(prepared), chunk):
-        part = prepared[start : start + chunk]
-        ids = [TpsResult.create_id(election_id, contest_id, s.tps) for _, s in part]
-        versions = existing_versions(ctx.db, ids)
-        fresh: list[tuple[int, Submission, TpsResult]] = []
-        repeated: list[tuple[int, Submission]] = []
-        for (index, s), rid in zip(part, ids, strict=True):
-            if rid in versions or s.tps in seen:
-                repeated.append((index, s))
-            else:
-                seen[s.tps] = index
-                fresh.append((index, s, _new_result(s, actor, source)))
-        answers.update(_save_fresh(ctx, actor, fresh, source))
-        # Answered after the new ones are saved: a TPS twice in one request is a retry of the
-        # first item (same submission id) or a conflict with it.
-        for index, s in repeated:
-            answers[index] = replace(_answer_existing(ctx, actor, s, source), index=index)
-    return [answers[i] for i in range(len(items))]
-
-
-def _save_fresh(
-    ctx: ResultsContext,
-    actor: Actor,
-    fresh: list[tuple[int, Submission, TpsResult]],
-    source: str,
-) -> dict[int, BulkItem]:
-    if not fresh:
-        return {}
-    try:
-        recordings = ctx.app.save(*(r for _, _, r in fresh))
-    except IntegrityError:
-        # Someone else submitted one of them meanwhile: fall back to one at a time.
-        return {i: replace(_answer_one(ctx, actor, s, source), index=i) for i, s, _ in fresh}
-    positions = {r.domain_event.originator_id: r.notification.id for r in recordings}
-    return {
-        index: BulkItem(
-            index, 201, outcome=_outcome(result, positions[result.id], s.contest, True, s.form)
-        )
-        for index, s, result in fresh
-    }
-
-
-def _answer_one(ctx: ResultsContext, actor: Actor, s: Submission, source: str) -> BulkItem:
-    result = _new_result(s, actor, source)
-    try:
-        position = ctx.app.save_and_position(result)
-        return BulkItem(0, 201, outcome=_outcome(result, position, s.contest, True))
-    except IntegrityError:
-        return _answer_existing(ctx, actor, s, source)
-
-
-def _answer_existing(ctx: ResultsContext, actor: Actor, s: Submission, source: str) -> BulkItem:
-    rid = TpsResult.create_id(s.contest.election_id, s.contest.contest_id, s.tps)
-    existing = ctx.app.get_or_none(rid)
-    if existing is None:
-        return _answer_one(ctx, actor, s, source)
-    try:
-        existing.check_first_submission(s.submission_id)
-    except Conflict as exc:
-        return BulkItem(0, 409, error=exc)
-    position = position_of(ctx.db, rid, existing.version)
-    return BulkItem(0, 200, outcome=_outcome(existing, position, s.contest, False))
-
-
-def _status(exc: DomainError) -> int:
-    if isinstance(exc, Forbidden):
-        return 403
-    if isinstance(exc, NotFound):
-        return 404
-    if isinstance(exc, Conflict):
-        return 409
-    return 422
-
-
-def _new_result(s: Submission, actor: Actor, source: str) -> TpsResult:
+def new_result(s: Submission, actor: Actor, source: str) -> TpsResult:
+    c = s.command
     return TpsResult(
         election_id=s.contest.election_id,
         contest_id=s.contest.contest_id,
-        tps=s.tps,
+        tps=c.tps,
         form=s.form.to_dict(),
-        evidence=s.evidence,
-        submission_id=s.submission_id,
-        captured_at=s.captured_at,
+        evidence=[page.to_dict() for page in c.evidence],
+        submission_id=c.submission_id,
+        captured_at=c.captured_at.isoformat() if c.captured_at else None,
         source=source,
         actor=actor.to_dict(),
     )
 
 
-def _outcome(
+def outcome(
     result: TpsResult, position: int, contest: Contest, created: bool, parsed: Form | None = None
 ) -> ResultOutcome:
     # A new result's form was parsed when it was prepared: parsing it again doubles the work.
@@ -367,36 +202,17 @@ def _require_tps(ctx: ResultsContext, contest: Contest, tps: str) -> None:
     ctx.ref.tps_dpt(contest.election_id, tps)
 
 
-def _timestamp(value: object, name: str, errors: ErrorList) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-            if parsed.tzinfo is not None:
-                return parsed.isoformat()
-        except ValueError:
-            pass
-    errors.add(name, "an ISO 8601 time with its offset, e.g. 2024-11-27T14:05:00+07:00")
-    return None
-
-
-def _evidence(ctx: ResultsContext, raw: object, errors: ErrorList) -> list[dict[str, Any]]:
-    if raw is None:
-        return []
-    if not isinstance(raw, list):
-        errors.add("evidence", "a list of {page, sha256}")
-        return []
-    pages = []
-    for i, item in enumerate(raw):
-        page = item.get("page") if isinstance(item, dict) else None
-        digest = item.get("sha256") if isinstance(item, dict) else None
-        if not isinstance(page, int) or isinstance(page, bool) or not 1 <= page <= 99:
-            errors.add(f"evidence.{i}.page", "a page number from 1 to 99")
-        elif not isinstance(digest, str) or not SHA256.match(digest):
-            errors.add(f"evidence.{i}.sha256", "the lowercase hex SHA-256 of the uploaded file")
-        elif not ctx.evidence_exists(digest):
+def _require_evidence(
+    ctx: ResultsContext, evidence: Sequence[EvidencePage], errors: ErrorList
+) -> None:
+    for i, page in enumerate(evidence):
+        if not ctx.evidence_exists(page.sha256):
             errors.add(f"evidence.{i}.sha256", "no evidence with this digest was uploaded")
-        else:
-            pages.append({"page": page, "sha256": digest})
-    return pages
+
+
+def _form(contest: Contest, document: Any, errors: ErrorList) -> Form | None:
+    try:
+        return parse_form(document, contest.kind, contest.candidate_keys)
+    except InvalidInput as exc:
+        errors.errors.extend(exc.errors)
+        return None

@@ -1,4 +1,5 @@
-"""HTTP fixtures: the Flask test client over the `services` fixture, and bearer tokens."""
+"""HTTP fixtures: the Flask test client over the `services` fixture, and bearer tokens (with or
+without a second factor)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from service.bootstrap import Services
 from tests.factories import setup_election
 
 Auth = Callable[..., dict[str, str]]
+TotpAuth = Callable[..., tuple[dict[str, str], str]]
 
 
 @pytest.fixture
@@ -29,6 +31,23 @@ def auth(services: Services) -> Auth:
         return {"Authorization": f"Bearer {token}"}
 
     return headers
+
+
+@pytest.fixture
+def totp_auth(services: Services) -> TotpAuth:
+    """A fresh token with a second factor: its headers (no X-OTP yet) and its otpauth:// URI,
+    from which tests/totp_codes.py computes codes as the app would: totp_auth("ppk", "910101")."""
+
+    def create(role: str, scope: str | None = None, **extra: object) -> tuple[dict[str, str], str]:
+        token, _, uri = services.tokens.create_with_totp(
+            role,
+            scope,
+            name=f"test {role} with a second factor",
+            **extra,  # type: ignore[arg-type]
+        )
+        return {"Authorization": f"Bearer {token}"}, uri
+
+    return create
 
 
 @pytest.fixture

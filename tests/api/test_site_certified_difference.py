@@ -9,6 +9,9 @@ import re
 from api.app import create_app
 from domain.access import Actor, Role
 from service.bootstrap import Services
+from service.input import load
+from service.input import plenary as given_plenary
+from service.input import results as given_results
 from service.usecases import plenary as use
 from service.usecases.results import submit
 from tests.factories import (
@@ -30,12 +33,25 @@ def test_the_certified_kecamatan_shows_the_difference_and_the_correction_that_ma
     setup_election(services)
     for tps in [t for t in DPT if t.startswith(KECAMATAN)]:
         form = pilkada_form(DPT[tps], {"1": 50, "2": 40, "3": 30})
-        submit(services.results, operator("9101"), ELECTION, CONTEST, tps, submission(form))
+        submit(
+            services.results,
+            operator("9101"),
+            ELECTION,
+            CONTEST,
+            given_results.submission(tps, submission(form)),
+        )
     services.runner.catch_up()
     ppk = Actor("ppk", Role.PPK, KECAMATAN, name="PPK Satu Satu")
     kpu = Actor("kpu", Role.KPU_KABKOTA, KABKOTA, name="KPU Kab Satu")
     use.open_plenary(services.plenary, ppk, ELECTION, CONTEST, KECAMATAN)
-    use.certify(services.plenary, ppk, ELECTION, CONTEST, KECAMATAN, {"signed_by": ["Ketua"]})
+    use.certify(
+        services.plenary,
+        ppk,
+        ELECTION,
+        CONTEST,
+        KECAMATAN,
+        load(given_plenary.CertificationSchema, {"signed_by": ["Ketua"]}),
+    )
     use.open_plenary(services.plenary, kpu, ELECTION, CONTEST, KABKOTA)
     fixed = pilkada_form(DPT[TPS], {"1": 53, "2": 40, "3": 27})
     use.correct(
@@ -44,7 +60,10 @@ def test_the_certified_kecamatan_shows_the_difference_and_the_correction_that_ma
         ELECTION,
         CONTEST,
         KABKOTA,
-        {"tps": TPS, "form": fixed, "reason": "hitung ulang surat suara paslon 1 dan 3"},
+        load(
+            given_plenary.CorrectionBodySchema,
+            {"tps": TPS, "form": fixed, "reason": "hitung ulang surat suara paslon 1 dan 3"},
+        ),
     )
     services.runner.catch_up()
     web = create_app(services, {"TESTING": True}).test_client()

@@ -113,8 +113,13 @@ def test_serve_restarts_a_killed_projection_supervisor_whose_children_die_with_i
             what="a new supervisor",
         )
         position = submit_over_http(base, store, TPS[0])
-        status, recap, _ = call(f"{base}{URL}/regions/91?wait_for={position}")
-        assert status == 200 and recap["tps_reported"] == 1
+        # 503 with Retry-After until the new supervisor's children have caught up: retry
+        recap = eventually(
+            lambda: (a := call(f"{base}{URL}/regions/91?wait_for={position}"))[0] == 200 and a[1],
+            timeout=90,
+            what="the recap after the restart",
+        )
+        assert recap["tps_reported"] == 1
         assert call(f"{base}/readyz")[0] == 200
         assert not (home / ".gunicorn").exists()  # no control socket shared by every instance
 

@@ -44,6 +44,7 @@ def live(tmp_path: Path) -> Iterator[tuple[str, Services, dict[str, str]]]:
         "REKAP_DATABASE_URL": settings.database.url,
         "REKAP_EVIDENCE_DIR": str(settings.evidence_dir),
         "REKAP_AUDIT_KEY": str(settings.audit_key),
+        "REKAP_TOTP_KEY": str(settings.totp_key),
         "REKAP_LOG_ORIGIN": ORIGIN,
         "REKAP_WITNESSES": str(tmp_path / "witnesses.txt"),
         "REKAP_POOL_SIZE": "4",

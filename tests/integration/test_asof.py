@@ -9,7 +9,11 @@ from domain.errors import DomainError
 from domain.tps_result import TpsResult
 from service.audit.asof import region_as_of, resolve_as_of, tps_as_of
 from service.bootstrap import Services
-from service.usecases.results import correct, submit, submit_bulk
+from service.input import load
+from service.input import plenary as given_plenary
+from service.input import results as given_results
+from service.usecases.bulk import submit_bulk
+from service.usecases.results import correct, submit
 from tests.factories import (
     CONTEST,
     DPT,
@@ -40,10 +44,18 @@ def test_the_recap_replayed_as_of_a_random_moment_equals_the_live_recap_then(
                     {"tps": t, **submission(pilkada_form(DPT[t], votes))}
                     for t in rng.sample(TPS, 3)
                 ]
-                submit_bulk(services.results, who, ELECTION, CONTEST, items)
+                submit_bulk(
+                    services.results,
+                    who,
+                    ELECTION,
+                    CONTEST,
+                    given_results.bulk_items(given_results.bulk_items(items)),
+                )
             elif rng.random() < 0.6:
                 body = submission(pilkada_form(DPT[tps], votes), str(uuid.uuid4()))
-                submit(services.results, who, ELECTION, CONTEST, tps, body)
+                submit(
+                    services.results, who, ELECTION, CONTEST, given_results.submission(tps, body)
+                )
             else:
                 current = services.app.get_or_none(TpsResult.create_id(ELECTION, CONTEST, tps))
                 version = current.version if current else 1
@@ -53,9 +65,7 @@ def test_the_recap_replayed_as_of_a_random_moment_equals_the_live_recap_then(
                     who,
                     ELECTION,
                     CONTEST,
-                    tps,
-                    {"form": form, "reason": "as-of test"},
-                    expected_version=version,
+                    given_results.correction(tps, {"form": form, "reason": "as-of test"}, version),
                 )
         except DomainError:
             pass
@@ -106,7 +116,13 @@ def test_a_plenary_replayed_as_of_each_step_equals_the_plenary_then(services: Se
     kecamatan = "910102"
     for tps in ("9101021001001", "9101021001002"):
         body = submission(pilkada_form(DPT[tps], {"1": 30, "2": 20, "3": 10}))
-        submit(services.results, operator("9101"), ELECTION, CONTEST, tps, body)
+        submit(
+            services.results,
+            operator("9101"),
+            ELECTION,
+            CONTEST,
+            given_results.submission(tps, body),
+        )
     ppk = Actor(id="ppk", role=Role.PPK, scope=kecamatan)
     bawaslu = Actor(id="panwascam", role=Role.BAWASLU, scope=kecamatan)
     ctx = services.plenary
@@ -127,7 +143,10 @@ def test_a_plenary_replayed_as_of_each_step_equals_the_plenary_then(services: Se
         ELECTION,
         CONTEST,
         kecamatan,
-        {"subject": "procedure", "detail": "boxes arrived unsealed"},
+        load(
+            given_plenary.ObjectionSchema,
+            {"subject": "procedure", "detail": "boxes arrived unsealed"},
+        ),
     )
     capture()
     resolve_objection(
@@ -136,10 +155,22 @@ def test_a_plenary_replayed_as_of_each_step_equals_the_plenary_then(services: Se
         ELECTION,
         CONTEST,
         kecamatan,
-        raised.extra["objection_id"],
-        {"accepted": False, "note": "sealed at the PPS; the seals are intact"},
+        given_plenary.resolution(
+            raised.extra["objection_id"],
+            load(
+                given_plenary.ResolutionSchema,
+                {"accepted": False, "note": "sealed at the PPS; the seals are intact"},
+            ),
+        ),
     )
-    certify(ctx, ppk, ELECTION, CONTEST, kecamatan, {"signed_by": ["Ketua PPK"]})
+    certify(
+        ctx,
+        ppk,
+        ELECTION,
+        CONTEST,
+        kecamatan,
+        load(given_plenary.CertificationSchema, {"signed_by": ["Ketua PPK"]}),
+    )
     capture()
     assert [doc["status"] for doc in captured.values()] == ["open", "open", "certified"]
     for position, live in captured.items():
@@ -155,18 +186,41 @@ def test_a_revote_is_seen_as_of_a_moment_after_it_at_the_top_of_the_contest(
     setup_election(services)
     for tps in TPS:
         body = submission(pilkada_form(DPT[tps], {"1": 30, "2": 20, "3": 10}))
-        submit(services.results, operator("91"), ELECTION, CONTEST, tps, body)
+        submit(
+            services.results, operator("91"), ELECTION, CONTEST, given_results.submission(tps, body)
+        )
     tps, kecamatan = TPS[5], "910201"
     ppk = Actor(id="ppk", role=Role.PPK, scope=kecamatan)
     ctx = services.plenary
     open_plenary(ctx, ppk, ELECTION, CONTEST, kecamatan)
-    certify(ctx, ppk, ELECTION, CONTEST, kecamatan, {"signed_by": ["Ketua PPK"]})
+    certify(
+        ctx,
+        ppk,
+        ELECTION,
+        CONTEST,
+        kecamatan,
+        load(given_plenary.CertificationSchema, {"signed_by": ["Ketua PPK"]}),
+    )
     order = {"kind": "re_vote", "ref": "MK 7/PHP.GUB/2025", "tps": [tps]}
     body = {"reason": "pemungutan suara ulang", "order": order}
-    reopen(ctx, Actor("court", Role.COURT), ELECTION, CONTEST, kecamatan, body)
+    reopen(
+        ctx,
+        Actor("court", Role.COURT),
+        ELECTION,
+        CONTEST,
+        kecamatan,
+        load(given_plenary.ReopenSchema, body),
+    )
     before = services.runner.head()
     revote = pilkada_form(DPT[tps], {"1": 5, "2": 90, "3": 15})
-    record_revote(ctx, ppk, ELECTION, CONTEST, kecamatan, {"tps": tps, "form": revote})
+    record_revote(
+        ctx,
+        ppk,
+        ELECTION,
+        CONTEST,
+        kecamatan,
+        load(given_plenary.RevoteSchema, {"tps": tps, "form": revote}),
+    )
     services.runner.catch_up()
     after = services.runner.head()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -10,18 +11,24 @@ import uuid
 from pathlib import Path
 
 import pytest
+import segno
 
 from domain.access import Role
+from service.bootstrap import build_services
 from service.cli.main import main
+from service.cli.tokens import show_qr_code
 from service.config import Settings, parse_database_url
+from service.store.tokens import CodeCheck
 from tests.conftest import POSTGRES_URL, require_postgres
 from tests.factories import CONTEST, DPT, ELECTION, GUBERNUR, TPS, TREE, pilkada_form, submission
 from tests.live import ROOT, free_port
+from tests.totp_codes import code_now
 
 
 @pytest.fixture
 def rekap(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
     monkeypatch.setenv("REKAP_DATABASE_URL", settings.database.url)
+    monkeypatch.setenv("REKAP_TOTP_KEY", str(settings.totp_key))
 
     def run(*argv: str) -> tuple[int, str, str]:
         code = main(list(argv))
@@ -110,6 +117,54 @@ def test_a_token_is_printed_once_and_nothing_else(rekap) -> None:
     token_id = json.loads(out.splitlines()[0])["token_id"]
     assert rekap("token", "revoke", token_id)[0] == 0
     assert rekap("token", "revoke", token_id)[0] == 1
+
+
+def test_a_totp_token_prints_the_token_then_its_uri_and_the_code_from_that_uri_counts(
+    rekap, settings: Settings
+) -> None:
+    code, out, err = rekap("token", "create", "--role", "ppk", "--scope", "910101", "--totp")
+    token, uri = out.splitlines()
+    assert code == 0 and out.count("\n") == 2 and token.startswith("rk_")
+    assert uri.startswith("otpauth://totp/rekap:t_") and "secret=" in uri
+    assert "█" not in err and "▀" not in err  # standard error is no terminal here: no QR code
+    secret = uri.split("secret=")[1].split("&")[0]
+
+    code, listed, _ = rekap("token", "list")
+    [row] = [json.loads(line) for line in listed.splitlines()]
+    assert row["second_factor"] == "totp" and secret not in listed and token not in listed
+
+    services = build_services(settings)
+    try:
+        credential = services.tokens.credential_for(token)
+        assert credential is not None and credential.second_factor
+        assert services.tokens.check_code(row["token_id"], code_now(uri)) is CodeCheck.ACCEPTED
+    finally:
+        services.close()
+
+
+def test_the_qr_code_of_the_uri_goes_to_standard_error_only_on_a_terminal() -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    uri = "otpauth://totp/rekap:t_0123456789ab?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&issuer=rekap"
+    screen, expected, pipe = Terminal(), Terminal(), io.StringIO()
+    show_qr_code(uri, screen)
+    show_qr_code(uri, pipe)
+    segno.make_qr(uri).terminal(out=expected, compact=True)
+    assert screen.getvalue() == expected.getvalue() and "█" in screen.getvalue()
+    assert pipe.getvalue() == ""
+
+
+def test_a_totp_key_file_that_is_no_key_is_one_line_and_no_token(rekap, settings: Settings) -> None:
+    settings.totp_key.write_text("not a key\n")
+    code, out, err = rekap("token", "create", "--role", "ppk", "--scope", "910101", "--totp")
+    assert code == 1 and out == ""
+    assert err.strip() == (
+        f"error: REKAP_TOTP_KEY: {settings.totp_key} must hold the base64 of 32 random bytes "
+        "(openssl rand -base64 32)"
+    )
+    assert rekap("token", "list")[1] == ""
 
 
 def test_every_command_has_help(capsys: pytest.CaptureFixture) -> None:

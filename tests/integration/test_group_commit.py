@@ -12,6 +12,7 @@ import pytest
 from domain.errors import Conflict
 from domain.tps_result import TpsResult
 from service.bootstrap import Services
+from service.input import results as given_results
 from service.store.group_commit import GroupCommit
 from service.usecases.results import ResultOutcome, submit
 from tests.factories import (
@@ -69,7 +70,15 @@ def test_concurrent_submissions_of_different_tps_are_each_stored_once(ready: Ser
         for i, tps in enumerate(TPS)
     }
     calls = [
-        (lambda tps=tps: submit(ready.results, kpps(tps), ELECTION, CONTEST, tps, bodies[tps]))
+        (
+            lambda tps=tps: submit(
+                ready.results,
+                kpps(tps),
+                ELECTION,
+                CONTEST,
+                given_results.submission(tps, bodies[tps]),
+            )
+        )
         for tps in TPS
         for _ in range(2)  # each TPS twice: the retry answers the same stored result
     ]
@@ -98,7 +107,14 @@ def test_concurrent_different_submissions_of_one_tps_give_one_created_and_confli
         submission(pilkada_form(DPT[tps], {"1": 10 + i, "2": 20, "3": 30})) for i in range(THREADS)
     ]
     answers = _all_at_once(
-        [(lambda b=b: submit(ready.results, kpps(tps), ELECTION, CONTEST, tps, b)) for b in bodies]
+        [
+            (
+                lambda b=b: submit(
+                    ready.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, b)
+                )
+            )
+            for b in bodies
+        ]
     )
     created = [a for a in answers if isinstance(a, ResultOutcome)]
     assert len(created) == 1 and created[0].created and created[0].version == 1
@@ -119,8 +135,9 @@ def test_group_commits_report_one_position_per_caller_and_count_their_groups(
                     kpps(tps),
                     ELECTION,
                     CONTEST,
-                    tps,
-                    submission(pilkada_form(DPT[tps], {"1": 1, "2": 2, "3": 3})),
+                    given_results.submission(
+                        tps, submission(pilkada_form(DPT[tps], {"1": 1, "2": 2, "3": 3}))
+                    ),
                 )
             )
             for tps in TPS

@@ -18,13 +18,16 @@ from domain.access import SYSTEM, Actor, Role
 from domain.errors import Conflict, DomainError
 from domain.tps_result import TpsResult
 from service.bootstrap import Services, build_services, init_store
+from service.input import load
+from service.input import plenary as given_plenary
+from service.input import results as given_results
 from service.read.projections.plenary import PlenaryProjection
 from service.read.projections.recap import RecapProjection
 from service.read.projections.runner import ProjectionRunner
 from service.usecases import plenary as use
+from service.usecases.bulk import submit_bulk
 from service.usecases.plenary import certification
 from service.usecases.results import correct as kpps_correct
-from service.usecases.results import submit_bulk
 from tests.conftest import make_settings
 from tests.factories import CONTEST, DPT, ELECTION, TPS, kpps, pilkada_form, setup_election
 from tests.live import projections_running
@@ -49,7 +52,7 @@ def submit_all(services: Services) -> None:
         {"tps": t, "submission_id": f"s-{t}", "form": pilkada_form(DPT[t], votes(i))}
         for i, t in enumerate(TPS)
     ]
-    submit_bulk(services.results, SYSTEM, ELECTION, CONTEST, items)
+    submit_bulk(services.results, SYSTEM, ELECTION, CONTEST, given_results.bulk_items(items))
 
 
 @pytest.fixture
@@ -70,16 +73,22 @@ def test_a_certification_that_read_the_figures_before_a_correction_records_nothi
     def correction_meanwhile(c: use.PlenaryContext) -> None:
         monkeypatch.setattr(certification, "sync_read_models", sync)
         body = {"tps": TPS[0], "form": pilkada_form(DPT[TPS[0]], votes(0, 5)), "reason": "HSU"}
-        use.correct(ctx, ppk, ELECTION, CONTEST, "910101", body)
+        use.correct(
+            ctx, ppk, ELECTION, CONTEST, "910101", load(given_plenary.CorrectionBodySchema, body)
+        )
         sync(c)
 
     monkeypatch.setattr(certification, "sync_read_models", correction_meanwhile)
     with pytest.raises(Conflict, match="changed meanwhile"):
-        use.certify(ctx, ppk, ELECTION, CONTEST, "910101", SIGN)
+        use.certify(
+            ctx, ppk, ELECTION, CONTEST, "910101", load(given_plenary.CertificationSchema, SIGN)
+        )
     ready.runner.catch_up()
     plenary = ready.queries.plenaries.plenary(ready.queries.contest(ELECTION, CONTEST), "910101")
     assert plenary["status"] == "open" and plenary["certificates"] == []
-    done = use.certify(ctx, ppk, ELECTION, CONTEST, "910101", SIGN)
+    done = use.certify(
+        ctx, ppk, ELECTION, CONTEST, "910101", load(given_plenary.CertificationSchema, SIGN)
+    )
     ready.runner.catch_up()
     certificate = ready.queries.plenaries.certificate(
         ready.queries.contest(ELECTION, CONTEST), "910101"
@@ -94,19 +103,40 @@ def test_a_parent_cannot_certify_on_a_child_reopened_meanwhile(
     ctx = ready.plenary
     for code in ("910101", "910102"):
         use.open_plenary(ctx, official(code), ELECTION, CONTEST, code)
-        use.certify(ctx, official(code), ELECTION, CONTEST, code, SIGN)
+        use.certify(
+            ctx,
+            official(code),
+            ELECTION,
+            CONTEST,
+            code,
+            load(given_plenary.CertificationSchema, SIGN),
+        )
     use.open_plenary(ctx, official("9101"), ELECTION, CONTEST, "9101")
     read_children = certification.child_plenaries
 
     def child_reopened_after_the_read(c: use.PlenaryContext, t: use.Target) -> Any:
         monkeypatch.setattr(certification, "child_plenaries", read_children)
         found = read_children(c, t)
-        use.reopen(ctx, official("910102"), ELECTION, CONTEST, "910102", {"reason": "salah"})
+        use.reopen(
+            ctx,
+            official("910102"),
+            ELECTION,
+            CONTEST,
+            "910102",
+            load(given_plenary.ReopenSchema, {"reason": "salah"}),
+        )
         return found
 
     monkeypatch.setattr(certification, "child_plenaries", child_reopened_after_the_read)
     with pytest.raises(Conflict, match="changed meanwhile"):
-        use.certify(ctx, official("9101"), ELECTION, CONTEST, "9101", SIGN)
+        use.certify(
+            ctx,
+            official("9101"),
+            ELECTION,
+            CONTEST,
+            "9101",
+            load(given_plenary.CertificationSchema, SIGN),
+        )
     ready.runner.catch_up()
     assert certified_codes(ready) == {"910101"}
 
@@ -127,7 +157,9 @@ def test_a_certification_waits_for_the_running_projection_process_to_read_its_fi
     with projections_running(services):
         submit_all(services)
         use.open_plenary(ctx, ppk, ELECTION, CONTEST, "910101")
-        done = use.certify(ctx, ppk, ELECTION, CONTEST, "910101", SIGN)
+        done = use.certify(
+            ctx, ppk, ELECTION, CONTEST, "910101", load(given_plenary.CertificationSchema, SIGN)
+        )
     assert done.status == "certified"
     services.runner.catch_up()  # no process runs now: applied here
     contest = services.queries.contest(ELECTION, CONTEST)
@@ -159,30 +191,57 @@ def run(services: Services, command: tuple[Any, ...]) -> None:
     if kind == "open":
         use.open_plenary(ctx, official(code), eid, cid, code)
     elif kind == "certify":
-        use.certify(ctx, official(code), eid, cid, code, SIGN)
+        use.certify(
+            ctx, official(code), eid, cid, code, load(given_plenary.CertificationSchema, SIGN)
+        )
     elif kind == "reopen":
         by = Actor("court", Role.COURT) if command[2] else official(code)
         order = {"kind": "re_recap", "ref": "MK 1/2025"} if command[2] else None
-        use.reopen(ctx, by, eid, cid, code, {"reason": "rekap ulang", "order": order})
+        use.reopen(
+            ctx,
+            by,
+            eid,
+            cid,
+            code,
+            load(given_plenary.ReopenSchema, {"reason": "rekap ulang", "order": order}),
+        )
     elif kind == "correct":
         tps = TPS[command[2]]
         form = pilkada_form(DPT[tps], votes(command[2], command[3]))
-        use.correct(ctx, official(code), eid, cid, code, {"tps": tps, "form": form, "reason": "x"})
+        use.correct(
+            ctx,
+            official(code),
+            eid,
+            cid,
+            code,
+            load(given_plenary.CorrectionBodySchema, {"tps": tps, "form": form, "reason": "x"}),
+        )
     elif kind == "object":
         saksi = Actor("saksi", Role.SAKSI, "91", CONTEST, 1)
         body = {"subject": "procedure", "detail": "keberatan"}
-        use.raise_objection(ctx, saksi, eid, cid, code, body)
+        use.raise_objection(ctx, saksi, eid, cid, code, load(given_plenary.ObjectionSchema, body))
     elif kind == "resolve":
         services.runner.catch_up()
         document = services.queries.plenaries.plenary(services.queries.contest(eid, cid), code)
         for objection in document["open_objections"][:1]:
             body = {"accepted": command[2], "note": "diputuskan"}
-            use.resolve_objection(ctx, official(code), eid, cid, code, objection["id"], body)
+            use.resolve_objection(
+                ctx,
+                official(code),
+                eid,
+                cid,
+                code,
+                given_plenary.resolution(
+                    objection["id"], load(given_plenary.ResolutionSchema, body)
+                ),
+            )
     else:
         tps = TPS[code]
         body = {"form": pilkada_form(DPT[tps], votes(code, 1)), "reason": "salah tulis"}
         version = services.app.repository.get(TpsResult.create_id(eid, cid, tps)).version
-        kpps_correct(services.results, kpps(tps), eid, cid, tps, body, version)
+        kpps_correct(
+            services.results, kpps(tps), eid, cid, given_results.correction(tps, body, version)
+        )
 
 
 def table_rows(services: Services, tables: list[str]) -> dict[str, list[tuple[Any, ...]]]:

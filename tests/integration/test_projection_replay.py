@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 
 from domain.errors import DomainError
 from service.bootstrap import Services
+from service.input import results as given_results
 from service.read.projections.recap import RecapProjection
 from service.read.projections.replay import compare_tables, drop_scratch, replay
-from service.usecases.results import correct, submit, submit_bulk
+from service.usecases.bulk import submit_bulk
+from service.usecases.results import correct, submit
 from tests.factories import CONTEST, DPT, TPS, operator, pilkada_form, setup_election, submission
 
 votes = st.fixed_dictionaries({k: st.integers(0, 60) for k in ("1", "2", "3")})
@@ -44,7 +46,9 @@ def test_the_live_recap_equals_a_fresh_replay_of_the_log(services: Services, ops
         try:
             if kind == "submit":
                 body = submission(pilkada_form(DPT[target], figures), ids[number])
-                submit(services.results, who, election, CONTEST, target, body)
+                submit(
+                    services.results, who, election, CONTEST, given_results.submission(target, body)
+                )
             elif kind == "correct":
                 form = pilkada_form(DPT[target], figures, invalid=number)
                 correct(
@@ -52,16 +56,16 @@ def test_the_live_recap_equals_a_fresh_replay_of_the_log(services: Services, ops
                     who,
                     election,
                     CONTEST,
-                    target,
-                    {"form": form, "reason": "property"},
-                    expected_version=number,
+                    given_results.correction(target, {"form": form, "reason": "property"}, number),
                 )
             elif kind == "bulk":
                 items = [
                     {"tps": t, **submission(pilkada_form(DPT[t], figures), ids[number])}
                     for t in target
                 ]
-                submit_bulk(services.results, who, election, CONTEST, items)
+                submit_bulk(
+                    services.results, who, election, CONTEST, given_results.bulk_items(items)
+                )
             else:
                 services.runner.catch_up()
         except DomainError:

@@ -9,16 +9,12 @@ import pytest
 from service.bootstrap import Services
 from service.read.projections import parallel
 from service.read.projections.runner import ProjectionRunner
-from service.usecases.results import submit
 from tests.factories import (
     CONTEST,
-    DPT,
     ELECTION,
     TPS,
-    kpps,
-    pilkada_form,
     setup_election,
-    submission,
+    submit_votes,
 )
 
 
@@ -26,34 +22,27 @@ from tests.factories import (
 def ready(services: Services) -> Services:
     setup_election(services)
     for tps in TPS:
-        submit(
-            services.results,
-            kpps(tps),
-            ELECTION,
-            CONTEST,
-            tps,
-            submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30})),
-        )
+        submit_votes(services, tps, {"1": 10, "2": 20, "3": 30})
     return services
 
 
 def test_a_crash_in_the_middle_of_a_batch_leaves_nothing_half_applied(
     ready: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    projection = ready.runner.projections[0]
-    original = projection._write_totals
+    totals = ready.runner.projections[0].totals
+    original = totals.write
 
     def crash(*args: object) -> None:
         original(*args)  # the totals are written, then the process dies before the commit
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(projection, "_write_totals", crash)
+    monkeypatch.setattr(totals, "write", crash)
     before = ready.runner.position()  # the set-up, projected when the contest was defined
     with pytest.raises(RuntimeError):
         ready.runner.catch_up()
     assert ready.runner.position() == before < ready.runner.head()
     assert ready.db.query("SELECT * FROM recap_total") == []
-    monkeypatch.setattr(projection, "_write_totals", original)
+    monkeypatch.setattr(totals, "write", original)
     ready.runner.catch_up()
     assert ready.runner.position() == ready.runner.head()
     top = ready.queries.region(ELECTION, CONTEST, "91")

@@ -6,9 +6,12 @@ import copy
 
 import pytest
 
+from api.problems import status_of
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVersion
 from service.bootstrap import Services
-from service.usecases.results import correct, submit, submit_bulk
+from service.input import results as given_results
+from service.usecases.bulk import BulkItem, submit_bulk
+from service.usecases.results import correct, submit
 from tests.factories import (
     CONTEST,
     DPT,
@@ -31,7 +34,9 @@ def ready(services: Services) -> Services:
 def test_a_first_submission_is_stored_and_counted_in_every_tier(ready: Services) -> None:
     tps = TPS[0]
     form = pilkada_form(DPT[tps], {"1": 50, "2": 40, "3": 30})
-    outcome = submit(ready.results, kpps(tps), ELECTION, CONTEST, tps, submission(form))
+    outcome = submit(
+        ready.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, submission(form))
+    )
     assert outcome.created and outcome.version == 1 and outcome.anomalies == []
     assert ready.runner.catch_up() > 0
     for code in ("9101011001", "910101", "9101", "91"):
@@ -48,8 +53,8 @@ def test_a_first_submission_is_stored_and_counted_in_every_tier(ready: Services)
 def test_a_retried_submission_id_is_one_submission(ready: Services) -> None:
     tps = TPS[1]
     body = submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30}))
-    first = submit(ready.results, kpps(tps), ELECTION, CONTEST, tps, body)
-    again = submit(ready.results, kpps(tps), ELECTION, CONTEST, tps, body)
+    first = submit(ready.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, body))
+    again = submit(ready.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, body))
     assert first.created and not again.created
     assert again.version == 1 and again.position == first.position
     assert ready.app.recorder.max_notification_id() == first.position
@@ -62,8 +67,9 @@ def test_a_different_first_submission_is_a_conflict_not_an_overwrite(ready: Serv
         kpps(tps),
         ELECTION,
         CONTEST,
-        tps,
-        submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30})),
+        given_results.submission(
+            tps, submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30}))
+        ),
     )
     with pytest.raises(Conflict):
         submit(
@@ -71,8 +77,9 @@ def test_a_different_first_submission_is_a_conflict_not_an_overwrite(ready: Serv
             kpps(tps),
             ELECTION,
             CONTEST,
-            tps,
-            submission(pilkada_form(DPT[tps], {"1": 11, "2": 20, "3": 30})),
+            given_results.submission(
+                tps, submission(pilkada_form(DPT[tps], {"1": 11, "2": 20, "3": 30}))
+            ),
         )
     ready.runner.catch_up()
     assert ready.queries.tps_result(ELECTION, CONTEST, tps)["form"]["votes"]["1"] == 10
@@ -83,16 +90,22 @@ def test_a_correction_keeps_the_first_submission_readable(ready: Services) -> No
     fixed = pilkada_form(DPT[tps], {"1": 152, "2": 20, "3": 30})
     wrong = copy.deepcopy(fixed)
     wrong["votes"]["1"] = 652  # an OCR misread of the hundreds digit: R4 breaks
-    first = submit(ready.results, kpps(tps), ELECTION, CONTEST, tps, submission(wrong))
+    first = submit(
+        ready.results,
+        kpps(tps),
+        ELECTION,
+        CONTEST,
+        given_results.submission(tps, submission(wrong)),
+    )
     assert [a["rule"] for a in first.anomalies] == ["R4"]
     corrected = correct(
         ready.results,
         kpps(tps),
         ELECTION,
         CONTEST,
-        tps,
-        {"form": fixed, "reason": "salah baca: 652 seharusnya 152"},
-        expected_version=1,
+        given_results.correction(
+            tps, {"form": fixed, "reason": "salah baca: 652 seharusnya 152"}, 1
+        ),
     )
     assert corrected.version == 2 and corrected.anomalies == []
     ready.runner.catch_up()
@@ -108,10 +121,24 @@ def test_a_correction_keeps_the_first_submission_readable(ready: Services) -> No
 def test_a_correction_against_a_stale_version_is_refused(ready: Services) -> None:
     tps = TPS[0]
     form = pilkada_form(DPT[tps], {"1": 1, "2": 2, "3": 3})
-    submit(ready.results, kpps(tps), ELECTION, CONTEST, tps, submission(form))
-    correct(ready.results, kpps(tps), ELECTION, CONTEST, tps, {"form": form, "reason": "a"}, 1)
+    submit(
+        ready.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, submission(form))
+    )
+    correct(
+        ready.results,
+        kpps(tps),
+        ELECTION,
+        CONTEST,
+        given_results.correction(tps, {"form": form, "reason": "a"}, 1),
+    )
     with pytest.raises(StaleVersion):
-        correct(ready.results, kpps(tps), ELECTION, CONTEST, tps, {"form": form, "reason": "b"}, 1)
+        correct(
+            ready.results,
+            kpps(tps),
+            ELECTION,
+            CONTEST,
+            given_results.correction(tps, {"form": form, "reason": "b"}, 1),
+        )
 
 
 def test_a_form_that_cannot_be_a_c_hasil_is_refused_with_every_field(ready: Services) -> None:
@@ -122,7 +149,13 @@ def test_a_form_that_cannot_be_a_c_hasil_is_refused_with_every_field(ready: Serv
     del form["ballots"]
     head = ready.app.recorder.max_notification_id()
     with pytest.raises(InvalidInput) as caught:
-        submit(ready.results, kpps(tps), ELECTION, CONTEST, tps, submission(form))
+        submit(
+            ready.results,
+            kpps(tps),
+            ELECTION,
+            CONTEST,
+            given_results.submission(tps, submission(form)),
+        )
     fields = {e.field for e in caught.value.errors}
     assert {"form.votes.4", "form.valid", "form.ballots"} <= fields
     assert ready.app.recorder.max_notification_id() == head
@@ -131,11 +164,27 @@ def test_a_form_that_cannot_be_a_c_hasil_is_refused_with_every_field(ready: Serv
 def test_writers_act_only_within_their_scope(ready: Services) -> None:
     form = pilkada_form(DPT[TPS[0]], {"1": 1, "2": 2, "3": 3})
     with pytest.raises(Forbidden):
-        submit(ready.results, kpps(TPS[1]), ELECTION, CONTEST, TPS[0], submission(form))
+        submit(
+            ready.results,
+            kpps(TPS[1]),
+            ELECTION,
+            CONTEST,
+            given_results.submission(TPS[0], submission(form)),
+        )
     with pytest.raises(Forbidden):
-        submit(ready.results, operator("9102"), ELECTION, CONTEST, TPS[0], submission(form))
+        submit(
+            ready.results,
+            operator("9102"),
+            ELECTION,
+            CONTEST,
+            given_results.submission(TPS[0], submission(form)),
+        )
     assert submit(
-        ready.results, operator("9101"), ELECTION, CONTEST, TPS[0], submission(form)
+        ready.results,
+        operator("9101"),
+        ELECTION,
+        CONTEST,
+        given_results.submission(TPS[0], submission(form)),
     ).created
 
 
@@ -147,11 +196,23 @@ def test_an_unknown_tps_or_contest_is_not_found(ready: Services) -> None:
             kpps("9101011001009"),
             ELECTION,
             CONTEST,
-            "9101011001009",
-            submission(form),
+            given_results.submission("9101011001009", submission(form)),
         )
     with pytest.raises(NotFound):
-        submit(ready.results, kpps(TPS[0]), ELECTION, "nope", TPS[0], submission(form))
+        submit(
+            ready.results,
+            kpps(TPS[0]),
+            ELECTION,
+            "nope",
+            given_results.submission(TPS[0], submission(form)),
+        )
+
+
+def status(answer: BulkItem) -> int:
+    """As the API answers an item."""
+    if answer.error is not None:
+        return status_of(answer.error)
+    return 201 if answer.outcome is not None and answer.outcome.created else 200
 
 
 def test_bulk_answers_item_by_item(ready: Services) -> None:
@@ -161,11 +222,17 @@ def test_bulk_answers_item_by_item(ready: Services) -> None:
     broken = {"tps": TPS[4], **submission({"votes": {}})}
     outside = {"tps": TPS[5], **submission(pilkada_form(DPT[TPS[5]], {"1": 1, "2": 1, "3": 1}))}
     answers = submit_bulk(
-        ready.results, operator("9101"), ELECTION, CONTEST, [*good, broken, outside, good[0]]
+        ready.results,
+        operator("9101"),
+        ELECTION,
+        CONTEST,
+        given_results.bulk_items([*good, broken, outside, good[0]]),
     )
-    assert [a.status for a in answers] == [201, 201, 201, 201, 422, 403, 200]
-    again = submit_bulk(ready.results, operator("9101"), ELECTION, CONTEST, good)
-    assert [a.status for a in again] == [200] * 4
+    assert [status(a) for a in answers] == [201, 201, 201, 201, 422, 403, 200]
+    again = submit_bulk(
+        ready.results, operator("9101"), ELECTION, CONTEST, given_results.bulk_items(good)
+    )
+    assert [status(a) for a in again] == [200] * 4
     ready.runner.catch_up()
     assert ready.queries.region(ELECTION, CONTEST, "9101")["tps_reported"] == 4
 
@@ -177,17 +244,18 @@ def test_rebuilding_the_projections_gives_exactly_the_live_figures(ready: Servic
             kpps(tps),
             ELECTION,
             CONTEST,
-            tps,
-            submission(pilkada_form(DPT[tps], {"1": 10 + i, "2": 20, "3": 30 - i})),
+            given_results.submission(
+                tps, submission(pilkada_form(DPT[tps], {"1": 10 + i, "2": 20, "3": 30 - i}))
+            ),
         )
     correct(
         ready.results,
         kpps(TPS[0]),
         ELECTION,
         CONTEST,
-        TPS[0],
-        {"form": pilkada_form(DPT[TPS[0]], {"1": 99, "2": 1, "3": 1}), "reason": "x"},
-        1,
+        given_results.correction(
+            TPS[0], {"form": pilkada_form(DPT[TPS[0]], {"1": 99, "2": 1, "3": 1}), "reason": "x"}, 1
+        ),
     )
     ready.runner.catch_up()
     codes = ["91", "9101", "9102", "910101", "910102", "9101011001"]

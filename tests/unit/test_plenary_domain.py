@@ -6,7 +6,7 @@ import pytest
 
 from domain.certification import CertificationFacts, blocking_reasons
 from domain.codes import Tier
-from domain.contests import parse_contest
+from domain.contests import Contest
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.plenary import (
     Plenary,
@@ -20,8 +20,8 @@ from tests.factories import GUBERNUR
 
 PPK = {"id": "ppk", "role": "ppk", "scope": "910101"}
 SAKSI = {"id": "saksi", "role": "saksi", "scope": "9101", "contest": "gub-99", "candidate": 1}
-CONTEST = parse_contest("e", GUBERNUR)
-BUPATI = parse_contest(
+CONTEST = Contest.from_dict("e", GUBERNUR)
+BUPATI = Contest.from_dict(
     "e",
     {
         "id": "bup-9101",
@@ -91,7 +91,7 @@ def test_an_objection_not_accepted_travels_up_and_an_accepted_one_does_not() -> 
     plenary.resolve_objection(
         objection_id=second, accepted=True, note="yes", carried=None, carried_to="9101", actor=PPK
     )
-    assert [o["id"] for o in plenary.carried_up()] == [first]
+    assert [o["id"] for o in plenary.minutes.carried_up()] == [first]
     with pytest.raises(Conflict):
         plenary.resolve_objection(
             objection_id=first, accepted=True, note="", carried=None, carried_to=None, actor=PPK
@@ -105,7 +105,7 @@ def test_an_objection_not_accepted_travels_up_and_an_accepted_one_does_not() -> 
             carried_to=None,
             actor=PPK,
         )
-    assert replayed(plenary).carried_up() == plenary.carried_up()
+    assert replayed(plenary).minutes.carried_up() == plenary.minutes.carried_up()
 
 
 def test_a_certified_plenary_refuses_changes_until_it_is_reopened() -> None:

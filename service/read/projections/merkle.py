@@ -128,6 +128,10 @@ class MerkleProjection:
     def reset(self) -> None:
         self._last_head = 0.0
 
+    def scratch(self, prefix: str) -> MerkleProjection:
+        """The same tree into tables named with `prefix`, signing nothing (a replay)."""
+        return MerkleProjection(prefix, origin=self.origin)
+
     @property
     def signer(self) -> TreeHeadSigner | None:
         if self._signer is None and self.key_path is not None:

@@ -59,6 +59,10 @@ class PlenaryProjection:
     def reset(self) -> None:
         self._keys.clear()
 
+    def scratch(self, prefix: str) -> PlenaryProjection:
+        """The same projection into tables named with `prefix` (a replay to compare with)."""
+        return PlenaryProjection(prefix)
+
     def primary_keys(self) -> list[tuple[str, list[str]]]:
         """Each table with its primary key, for row-by-row comparisons (rekap audit verify)."""
         key = ["election_id", "contest_id"]

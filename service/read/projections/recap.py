@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from domain.codes import NATION, chain_up_to, parent_of, tier_of
 from domain.contests import Contest
 from domain.election import ContestDefinition, Election, RegionBatch
-from domain.form import BoxLayout, form_from_document
-from domain.rules import Severity, check_form
+from domain.form import form_from_document
+from domain.rules import check_form
 from domain.tps_result import TpsResult
 from service.read.projections.base import LoggedEvent
+from service.read.projections.totals import NO_ANOMALIES, RecapTotals, TpsState, dumps
 from service.store.db import Tx
+from service.store.reference import ContestLookup
 
 CHUNK = 500
 RESULT_TOPICS = frozenset(TpsResult.RESULT_TOPICS)
@@ -30,55 +31,16 @@ SETUP_TOPICS = frozenset(
 ANALYZE_FIRST = 5_000  # events applied before the first ANALYZE of the tables, then doubling
 
 
-# One encoder for every row: json.dumps with options builds a new encoder on each call.
-_dumps = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
-NO_ANOMALIES = "[]"
-
-
-@dataclass
-class TpsState:
-    version: int
-    form: dict[str, Any]
-    anomalies: list[dict[str, Any]]
-    submitted_at: str
-    updated_at: str
-    position: int
-    form_json: str = ""
-
-    @property
-    def text(self) -> str:
-        if not self.form_json:
-            self.form_json = _dumps(self.form)
-        return self.form_json
-
-    @property
-    def hard(self) -> int:
-        return int(any(a["severity"] == Severity.HARD for a in self.anomalies))
-
-    @property
-    def soft(self) -> int:
-        return int(any(a["severity"] == Severity.SOFT for a in self.anomalies))
-
-
-@dataclass
-class RegionDelta:
-    boxes: list[int]  # in the order of the contest's BoxLayout
-    reported: int = 0
-    hard: int = 0
-    soft: int = 0
-    position: int = 0
-
-    def add(self, boxes: list[int] | tuple[int, ...]) -> None:
-        self.boxes = [a + b for a, b in zip(self.boxes, boxes, strict=True)]
-
-
 class RecapProjection:
     name = "recap"
 
-    def __init__(self, prefix: str = "") -> None:
+    def __init__(self, prefix: str = "", contests: ContestLookup | None = None) -> None:
         self.p = prefix
+        # The process's reference data when there is one; a replay into scratch tables reads
+        # the contests it has replayed, in its own transaction.
+        self.lookup = contests
         self._contests: dict[tuple[str, str], Contest] = {}
-        self._layouts: dict[tuple[str, str], BoxLayout] = {}
+        self.totals = RecapTotals(prefix, self._contests)
         self._applied = 0
         self._analyze_at: int | None = None
 
@@ -101,7 +63,7 @@ class RecapProjection:
 
     def reset(self) -> None:
         self._contests.clear()
-        self._layouts.clear()
+        self.totals.reset()
         self._applied, self._analyze_at = 0, None
 
     def table_names(self) -> list[str]:
@@ -224,7 +186,7 @@ class RecapProjection:
         tx.execute(
             f"INSERT INTO {self.p}contest (election_id, contest_id, document, position) "
             "VALUES (%s, %s, %s, %s) ON CONFLICT (election_id, contest_id) DO NOTHING",
-            (event.election_id, event.contest_id, _dumps(event.contest), position),
+            (event.election_id, event.contest_id, dumps(event.contest), position),
         )
 
     def _regions(self, tx: Tx, eid: str, batches: list[Any]) -> None:
@@ -270,8 +232,14 @@ class RecapProjection:
             [(n, dpt, eid, code) for code, (n, dpt) in totals.items() if code not in names],
         )
 
+    def scratch(self, prefix: str) -> RecapProjection:
+        """The same projection into tables named with `prefix` (a replay to compare with)."""
+        return RecapProjection(prefix, self.lookup)
+
     def _contest_of(self, tx: Tx, election_id: str, contest_id: str) -> Contest:
         key = (election_id, contest_id)
+        if key not in self._contests and self.lookup is not None:
+            self._contests[key] = self.lookup(election_id, contest_id)
         if key not in self._contests:
             document = tx.scalar(
                 f"SELECT document FROM {self.p}contest WHERE election_id = %s AND contest_id = %s",
@@ -303,7 +271,7 @@ class RecapProjection:
             versions.append((*key, logged, at, current[key]))
         self._write_versions(tx, versions)
         self._write_current(tx, {k: current[k] for k in keys})
-        self._write_totals(tx, before, current, keys)
+        self.totals.write(tx, before, current, keys)
 
     def _load_current(self, tx: Tx, keys: set[tuple[str, str, str]]) -> dict[Any, TpsState]:
         found: dict[Any, TpsState] = {}
@@ -368,9 +336,9 @@ class RecapProjection:
                     kind,
                     state.text,
                     reason,
-                    _dumps(event.actor),
+                    dumps(event.actor),
                     at,
-                    _dumps(detail),
+                    dumps(detail),
                     logged.position,
                 )
             )
@@ -394,7 +362,7 @@ class RecapProjection:
                     *key,
                     s.version,
                     s.text,
-                    _dumps(s.anomalies) if s.anomalies else NO_ANOMALIES,
+                    dumps(s.anomalies) if s.anomalies else NO_ANOMALIES,
                     s.hard,
                     s.soft,
                     s.submitted_at,
@@ -404,98 +372,3 @@ class RecapProjection:
                 for key, s in states.items()
             ],
         )
-
-    def _write_totals(
-        self, tx: Tx, before: dict[Any, TpsState], after: dict[Any, TpsState], keys: set[Any]
-    ) -> None:
-        # Each TPS's change is added to its desa once, and each desa's to the tiers above it,
-        # as vectors of the contest's boxes: the same sums as adding every box of every TPS to
-        # every tier, with a fraction of the additions.
-        by_desa: dict[tuple[str, str, str], RegionDelta] = {}
-        for key in keys:
-            eid, cid, tps = key
-            values = self._layout(eid, cid).values
-            old, new = before.get(key), after[key]
-            change = values(new.form)
-            if old is not None:
-                change = tuple(a - b for a, b in zip(change, values(old.form), strict=True))
-            desa = (eid, cid, parent_of(tps) or NATION)
-            delta = by_desa.get(desa)
-            if delta is None:
-                delta = by_desa[desa] = RegionDelta(list(change))
-            else:
-                delta.add(change)
-            delta.reported += 0 if old else 1
-            delta.hard += new.hard - (old.hard if old else 0)
-            delta.soft += new.soft - (old.soft if old else 0)
-            delta.position = max(delta.position, new.position)
-        deltas: dict[tuple[str, str, str], RegionDelta] = {}
-        for (eid, cid, desa), part in by_desa.items():
-            for region in chain_up_to(desa, self._contests[(eid, cid)].region):
-                delta = deltas.get((eid, cid, region))
-                if delta is None:
-                    deltas[(eid, cid, region)] = RegionDelta(
-                        list(part.boxes), part.reported, part.hard, part.soft, part.position
-                    )
-                    continue
-                delta.add(part.boxes)
-                delta.reported += part.reported
-                delta.hard += part.hard
-                delta.soft += part.soft
-                delta.position = max(delta.position, part.position)
-        existing = self._load_totals(tx, list(deltas))
-        rows = []
-        for key, delta in deltas.items():
-            sums, reported, hard, soft = existing.get(key, ({}, 0, 0, 0))
-            for name, value in zip(self._layout(key[0], key[1]).names, delta.boxes, strict=True):
-                sums[name] = sums.get(name, 0) + value
-            rows.append(
-                (
-                    *key,
-                    _dumps(sums),
-                    reported + delta.reported,
-                    hard + delta.hard,
-                    soft + delta.soft,
-                    delta.position,
-                )
-            )
-        tx.insert_rows(
-            f"INSERT INTO {self.p}recap_total (election_id, contest_id, code, sums, tps_reported, "
-            "hard_tps, soft_tps, position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT (election_id, contest_id, code) DO UPDATE SET sums = excluded.sums, "
-            "tps_reported = excluded.tps_reported, hard_tps = excluded.hard_tps, "
-            "soft_tps = excluded.soft_tps, position = excluded.position",
-            rows,
-        )
-
-    def _layout(self, election_id: str, contest_id: str) -> BoxLayout:
-        layout = self._layouts.get((election_id, contest_id))
-        if layout is None:
-            contest = self._contests[(election_id, contest_id)]
-            layout = self._layouts[(election_id, contest_id)] = BoxLayout(
-                contest.kind, contest.candidate_keys
-            )
-        return layout
-
-    def _load_totals(self, tx: Tx, keys: list[tuple[str, str, str]]) -> dict[Any, tuple[Any, ...]]:
-        found = {}
-        by_contest: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for eid, cid, code in keys:
-            by_contest[(eid, cid)].append(code)
-        for (eid, cid), codes in by_contest.items():
-            for i in range(0, len(codes), CHUNK):
-                condition, values = tx.any_of("code", codes[i : i + CHUNK])
-                rows = tx.query(
-                    "SELECT code, sums, tps_reported, hard_tps, soft_tps "
-                    f"FROM {self.p}recap_total WHERE election_id = %s AND contest_id = %s "
-                    f"AND {condition}",
-                    (eid, cid, *values),
-                )
-                for r in rows:
-                    found[(eid, cid, r["code"])] = (
-                        json.loads(r["sums"]),
-                        r["tps_reported"],
-                        r["hard_tps"],
-                        r["soft_tps"],
-                    )
-        return found

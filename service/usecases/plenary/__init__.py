@@ -10,7 +10,7 @@ after it has caught up with the log.
 
 Where each part lives:
 - context: the injected context, the plenary a command addresses, loading and saving aggregates;
-- inputs: checking a command's body (every field error at once);
+- inputs: what a command's input must be beyond its shape (a TPS beneath, the contest's form);
 - proceedings: open, objections, recommendations;
 - corrections: corrections, re-votes, accepted anomalies, and the lock on KPPS corrections;
 - certification (with figures): certify; reopening: reopen.
@@ -24,7 +24,6 @@ from service.usecases.plenary.corrections import (
     correction_guard,
     record_revote,
 )
-from service.usecases.plenary.inputs import MAX_TEXT
 from service.usecases.plenary.proceedings import (
     answer_recommendation,
     open_plenary,
@@ -35,7 +34,6 @@ from service.usecases.plenary.proceedings import (
 from service.usecases.plenary.reopening import reopen
 
 __all__ = [
-    "MAX_TEXT",
     "SYNC_TIMEOUT",
     "PlenaryContext",
     "PlenaryOutcome",

@@ -13,10 +13,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from domain.access import Actor, require_plenary_official
+from domain.access import Actor
 from domain.certification import CertificationFacts, blocking_reasons
 from domain.codes import NATION
-from domain.errors import Conflict, ErrorList
+from domain.commands import Certify
+from domain.errors import Conflict
 from domain.plenary import Plenary, PlenaryStatus
 from domain.rules import Severity
 from domain.winner import decide
@@ -25,14 +26,12 @@ from service.usecases.plenary.context import (
     PlenaryContext,
     PlenaryOutcome,
     Target,
+    addressed,
     child_plenaries,
-    load_plenary,
-    locate,
     save_plenary,
     sync_read_models,
 )
 from service.usecases.plenary.figures import plenary_figures
-from service.usecases.plenary.inputs import field_errors, text
 
 
 def certify(
@@ -41,15 +40,10 @@ def certify(
     election_id: str,
     contest_id: str,
     code: str,
-    body: dict[str, Any],
+    command: Certify,
 ) -> PlenaryOutcome:
     """Certify (D.Hasil): refused with every blocking reason, or recorded with the exact figures."""
-    t = locate(ctx, election_id, contest_id, code)
-    require_plenary_official(actor, t.tier, t.code)
-    with field_errors("the certification cannot be recorded") as errors:
-        signed_by = _signed_by(body.get("signed_by"), errors)
-        refusals = _refusals(body.get("refusals") or [], errors)
-    plenary = load_plenary(ctx, t)
+    t, plenary = addressed(ctx, actor, election_id, contest_id, code)
     plenary.require_open()
     sync_read_models(ctx)
     children = child_plenaries(ctx, t)
@@ -74,41 +68,13 @@ def certify(
     verdict = _verdict(t, figures) if t.code == t.contest.region else None
     number = plenary.certify(
         figures=figures,
-        signed_by=signed_by,
-        refusals=refusals,
+        signed_by=list(command.signed_by),
+        refusals=[r.to_dict() for r in command.refusals],
         relied_on=relied_on,
         verdict=verdict,
         actor=actor.to_dict(),
     )
     return save_plenary(ctx, t, plenary, certificate=number, verdict=verdict)
-
-
-def _signed_by(raw: object, errors: ErrorList) -> list[str]:
-    """The names of the members who sign, at least one."""
-    if (
-        not isinstance(raw, list)
-        or not raw
-        or not all(isinstance(s, str) and s.strip() for s in raw)
-    ):
-        errors.add("signed_by", "the names of the members who sign (at least one)")
-        return []
-    return [s.strip() for s in raw]
-
-
-def _refusals(raw: object, errors: ErrorList) -> list[dict[str, str]]:
-    """Who refuses to sign, and why: recorded on the certificate, never blocking it."""
-    if not isinstance(raw, list):
-        errors.add("refusals", "a list of {by, reason}")
-        return []
-    refusals = []
-    for i, refusal in enumerate(raw):
-        if not isinstance(refusal, dict) or set(refusal) != {"by", "reason"}:
-            errors.add(f"refusals.{i}", "{by, reason}: who refuses to sign, and why")
-        else:
-            by = text(refusal.get("by"), f"refusals.{i}.by", errors)
-            reason = text(refusal.get("reason"), f"refusals.{i}.reason", errors)
-            refusals.append({"by": by, "reason": reason})
-    return refusals
 
 
 def _facts(
@@ -123,8 +89,8 @@ def _facts(
         o
         for child in children.values()
         if child is not None
-        for o in child.carried_up()
-        if o["id"] not in plenary.carried
+        for o in child.minutes.carried_up()
+        if o["id"] not in plenary.minutes.carried
     ]
     not_certified = {
         code: (child.status.value if child is not None else PlenaryStatus.NOT_OPEN.value)
@@ -136,9 +102,9 @@ def _facts(
         tps_without_result=missing,
         children_not_certified=not_certified,
         unresolved_anomalies=_unresolved_anomalies(ctx, tx, t, plenary),
-        open_objections=plenary.open_objections(),
+        open_objections=plenary.minutes.open_objections(),
         carried_objections=carried,
-        unanswered_recommendations=plenary.unanswered_recommendations(),
+        unanswered_recommendations=plenary.minutes.unanswered_recommendations(),
     )
 
 
@@ -162,7 +128,7 @@ def _unresolved_anomalies(
             (eid, cid, low, high),
         )
     }
-    accepted |= {(a["tps"], a["result_version"]) for a in plenary.accepted.values()}
+    accepted |= {(a["tps"], a["result_version"]) for a in plenary.minutes.accepted.values()}
     return {
         r["tps"]: sorted(
             {a["rule"] for a in json.loads(r["anomalies"]) if a["severity"] == Severity.HARD}

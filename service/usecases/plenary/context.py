@@ -4,12 +4,14 @@ addresses, and how a command loads and saves the aggregates it changes."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
 
-from domain.codes import NATION, Tier, is_within, normalise, tier_of
+from domain.access import Actor, require_plenary_official
+from domain.codes import Tier, is_within, normalise
 from domain.contests import Contest
 from domain.errors import Conflict, NotFound
 from domain.plenary import Plenary, plenary_tier
@@ -72,21 +74,31 @@ def locate(ctx: PlenaryContext, election_id: str, contest_id: str, code: str) ->
     contest = ctx.ref.contest(election_id, contest_id)
     region = normalise(code)
     tier = plenary_tier(contest, region)
-    if not _region_exists(ctx, election_id, region):
+    if not ctx.ref.region_exists(election_id, region):
         raise NotFound(f"no region {region} in election '{election_id}'")
     return Target(contest, region, tier)
 
 
-def _region_exists(ctx: PlenaryContext, election_id: str, code: str) -> bool:
-    if code == NATION:
-        return True
-    if tier_of(code) is Tier.KECAMATAN:
-        return ctx.ref.region_exists(election_id, code)
-    return region_in_read_model(ctx, election_id, code)
+Access = Callable[[Actor, Target], None]
 
 
-def region_in_read_model(ctx: PlenaryContext, election_id: str, code: str) -> bool:
-    return region_name_in_read_model(ctx, election_id, code) is not None
+def official(actor: Actor, t: Target) -> None:
+    """Only the official of the plenary's tier and region runs it."""
+    require_plenary_official(actor, t.tier, t.code)
+
+
+def addressed(
+    ctx: PlenaryContext,
+    actor: Actor,
+    election_id: str,
+    contest_id: str,
+    code: str,
+    access: Access = official,
+) -> tuple[Target, Plenary]:
+    """The plenary a command addresses, once `access` lets its actor act on it, as recorded."""
+    t = locate(ctx, election_id, contest_id, code)
+    access(actor, t)
+    return t, load_plenary(ctx, t)
 
 
 def region_name_in_read_model(ctx: PlenaryContext, election_id: str, code: str) -> str | None:

@@ -7,10 +7,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from domain.access import Actor, require_plenary_official
+from domain.access import Actor
 from domain.codes import tier_of
+from domain.commands import AcceptAnomaly, CorrectInPlenary, RecordRevote
 from domain.errors import Conflict
-from domain.form import parse_form
 from domain.plenary import Plenary, PlenaryStatus, TierLocked, plenaries_below
 from domain.rules import Severity, check_form
 from domain.tps_result import TpsResult
@@ -19,12 +19,11 @@ from service.usecases.plenary.context import (
     PlenaryContext,
     PlenaryOutcome,
     Target,
-    load_plenary,
-    locate,
+    addressed,
     save_plenary,
     tps_result,
 )
-from service.usecases.plenary.inputs import field_errors, form_field, text, tps_field, tps_under
+from service.usecases.plenary.inputs import form_of, tps_under
 
 
 def correct(
@@ -33,13 +32,11 @@ def correct(
     election_id: str,
     contest_id: str,
     code: str,
-    body: dict[str, Any],
+    command: CorrectInPlenary,
 ) -> PlenaryOutcome:
     """Correct a TPS's figures in this plenary's minutes (with the reason and the objection)."""
-    t = locate(ctx, election_id, contest_id, code)
-    require_plenary_official(actor, t.tier, t.code)
-    plenary = load_plenary(ctx, t)
-    result = record_correction(ctx, t, plenary, actor, body)
+    t, plenary = addressed(ctx, actor, election_id, contest_id, code)
+    result = record_correction(ctx, t, plenary, actor, command)
     return save_plenary(ctx, t, plenary, result, tps=result.tps, tps_version=result.version)
 
 
@@ -49,16 +46,12 @@ def record_revote(
     election_id: str,
     contest_id: str,
     code: str,
-    body: dict[str, Any],
+    command: RecordRevote,
 ) -> PlenaryOutcome:
     """The result of a court-ordered re-vote (PSU) replaces the TPS's result; the old one stays."""
-    t = locate(ctx, election_id, contest_id, code)
-    require_plenary_official(actor, t.tier, t.code)
-    with field_errors("the re-vote result cannot be recorded") as errors:
-        tps = tps_field(t, body.get("tps"), "tps", errors)
-        form = form_field(t, body.get("form"), errors)
-    assert form is not None
-    plenary = load_plenary(ctx, t)
+    t, plenary = addressed(ctx, actor, election_id, contest_id, code)
+    tps = tps_under(t, command.tps)
+    form = form_of(t, command.form)
     result = _result_to_change(ctx, t, plenary, tps)
     order = plenary.record_revote(
         tps=tps,
@@ -82,53 +75,46 @@ def accept_anomaly(
     election_id: str,
     contest_id: str,
     code: str,
-    tps: str,
-    body: dict[str, Any],
+    command: AcceptAnomaly,
 ) -> PlenaryOutcome:
     """Accept the hard anomaly of a TPS's current reading, with a written reason."""
-    t = locate(ctx, election_id, contest_id, code)
-    require_plenary_official(actor, t.tier, t.code)
-    with field_errors("the acceptance cannot be recorded") as errors:
-        reason = text(body.get("reason"), "reason", errors)
-    tps = tps_under(t, tps)
+    t, plenary = addressed(ctx, actor, election_id, contest_id, code)
+    tps = tps_under(t, command.tps)
     result = tps_result(ctx, t, tps)
-    form = parse_form(result.form, t.contest.kind, t.contest.candidate_keys)
+    form = form_of(t, result.form)
     rules = sorted({a.rule for a in check_form(form) if a.severity is Severity.HARD})
-    plenary = load_plenary(ctx, t)
     plenary.accept_anomaly(
-        tps=tps, result_version=result.version, rules=rules, reason=reason, actor=actor.to_dict()
+        tps=tps,
+        result_version=result.version,
+        rules=rules,
+        reason=command.reason,
+        actor=actor.to_dict(),
     )
     return save_plenary(ctx, t, plenary, tps=tps, tps_version=result.version, rules=rules)
 
 
 def record_correction(
-    ctx: PlenaryContext, t: Target, plenary: Plenary, actor: Actor, body: dict[str, Any]
+    ctx: PlenaryContext, t: Target, plenary: Plenary, actor: Actor, command: CorrectInPlenary
 ) -> TpsResult:
     """Record a correction on the plenary and on the TPS result (both saved by the caller)."""
-    with field_errors("the correction cannot be accepted") as errors:
-        tps = tps_field(t, body.get("tps"), "tps", errors)
-        reason = text(body.get("reason"), "reason", errors)
-        objection_id = body.get("objection_id")
-        if objection_id is not None and not isinstance(objection_id, str):
-            errors.add("objection_id", "an objection id or null")
-        form = form_field(t, body.get("form"), errors)
-    assert form is not None
+    tps = tps_under(t, command.tps)
+    form = form_of(t, command.form)
     result = _result_to_change(ctx, t, plenary, tps)
     plenary.record_correction(
         tps=tps,
         from_version=result.version,
         before=result.form,
         after=form.to_dict(),
-        reason=reason,
-        objection_id=objection_id,
+        reason=command.reason,
+        objection_id=command.objection_id,
         actor=actor.to_dict(),
     )
     result.correct(
         form=form.to_dict(),
-        reason=reason,
+        reason=command.reason,
         expected_version=result.version,
         actor=actor.to_dict(),
-        objection_id=objection_id,
+        objection_id=command.objection_id,
         plenary=_plenary_ref(t, plenary),
     )
     return result
