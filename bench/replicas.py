@@ -302,6 +302,7 @@ def measure(
         "REKAP_POOL_SIZE": str(threads),
         "REKAP_EVIDENCE_DIR": str(directory / "evidence"),
         "REKAP_AUDIT_KEY": str(directory / "audit-key.pem"),
+        "REKAP_TOTP_KEY": str(directory / "totp-key"),
     }
     servers = Servers(
         {"primary": PRIMARY_PORT, **{f"replica-{n}": s.port for n, s in enumerate(standbys, 1)}}
