@@ -48,7 +48,8 @@ def section(r: dict[str, Any]) -> list[str]:
         "run on the same machine: the primary, the replicas, rekap and the load generator share "
         f"its {m['cpus']} cores with each other and with other users' work.",
         "",
-        "| Load | primary alone | one replica | two replicas | one vs alone (median of the rounds) | two vs alone |",
+        "| Load | primary alone | one replica | two replicas | one vs alone (median of the "
+        "rounds) | two vs alone |",
         "|---|---|---|---|---|---|",
     ]
     for load, label in LOADS.items():
