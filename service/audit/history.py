@@ -53,16 +53,16 @@ def region_history(
         Plenary.create_id(election_id, contest_id, c)
         for c in _codes_under(services, election_id, code, plenaries=True)
     ]
-    plenaries = raw_events_of(services.db, plenary_ids, after, limit + 1)
+    plenaries = raw_events_of(services.reads, plenary_ids, after, limit + 1)
     if tier_of(code) in (Tier.NASIONAL, Tier.PROVINSI):
         results = _scan_results(services, election_id, contest_id, code, after, limit + 1)
     else:
         tps = _codes_under(services, election_id, code, plenaries=False)
         ids = [TpsResult.create_id(election_id, contest_id, t) for t in tps]
-        results = raw_events_of(services.db, ids, after, limit + 1)
+        results = raw_events_of(services.reads, ids, after, limit + 1)
     merged = sorted(plenaries + results, key=lambda r: r["position"])
     page, more = merged[:limit], len(merged) > limit
-    indexes = leaf_indexes_at(services.db, [r["position"] for r in page])
+    indexes = leaf_indexes_at(services.reads, [r["position"] for r in page])
     return {
         "election": election_id,
         "contest": contest_id,
@@ -115,9 +115,9 @@ def _aggregate_page(
     services: Services, aggregate_id: UUID, after: int, limit: int
 ) -> dict[str, Any]:
     """One page of one aggregate's events after log position `after`, described for auditors."""
-    raw = raw_events_of(services.db, [aggregate_id], after, limit + 1)
+    raw = raw_events_of(services.reads, [aggregate_id], after, limit + 1)
     page = raw[:limit]
-    indexes = leaf_indexes_at(services.db, [r["position"] for r in page])
+    indexes = leaf_indexes_at(services.reads, [r["position"] for r in page])
     return {
         "events": [describe(services.app, r, indexes.get(r["position"])) for r in page],
         "next_after": page[-1]["position"] if len(raw) > limit else None,
@@ -126,7 +126,7 @@ def _aggregate_page(
 
 def _has_region(services: Services, election_id: str, code: str) -> bool:
     return bool(
-        services.db.scalar(
+        services.reads.scalar(
             "SELECT COUNT(*) FROM region WHERE election_id = %s AND code = %s", (election_id, code)
         )
     )
@@ -136,7 +136,7 @@ def _codes_under(services: Services, election_id: str, code: str, *, plenaries: 
     """Codes of the region's plenary tiers (itself included), or of its TPS."""
     low, high = ("", "~") if tier_of(code) is Tier.NASIONAL else (code, code + "~")
     tiers = [t.value for t in PLENARY_TIERS] if plenaries else [Tier.TPS.value]
-    rows = services.db.query(
+    rows = services.reads.query(
         f"SELECT code FROM region WHERE election_id = %s AND code >= %s AND code < %s "
         f"AND tier IN ({', '.join(['%s'] * len(tiers))})",
         (election_id, low, high, *tiers),
@@ -154,7 +154,7 @@ def _scan_results(
     upto = services.runner.head()
     while len(found) < limit:
         page = raw_events_with_topics(
-            services.db, list(TpsResult.RESULT_TOPICS), upto, after, SCAN_PAGE
+            services.reads, list(TpsResult.RESULT_TOPICS), upto, after, SCAN_PAGE
         )
         for raw in page:
             event = decode(services.app, raw)

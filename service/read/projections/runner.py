@@ -123,14 +123,17 @@ class ProjectionRunner:
         )
         self.db.execute_script(statements)
 
-    def positions(self) -> dict[str, int]:
-        rows = self.db.query(f"SELECT name, position FROM {self.positions_table}")
+    def positions(self, source: Database | Tx | None = None) -> dict[str, int]:
+        """Each projection's position, as `source` (a replica, say) has it; the store's by
+        default."""
+        reader = self.db if source is None else source
+        rows = reader.query(f"SELECT name, position FROM {self.positions_table}")
         found = {r["name"]: r["position"] for r in rows}
         return {p.name: found.get(p.name, 0) for p in self.projections}
 
-    def position(self) -> int:
-        """How far every projection of this runner has applied the log."""
-        return min(self.positions().values(), default=0)
+    def position(self, source: Database | Tx | None = None) -> int:
+        """How far every projection of this runner has applied the log (as `source` has it)."""
+        return min(self.positions(source).values(), default=0)
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
