@@ -29,6 +29,17 @@ log = logging.getLogger("rekap.api")
 TEMPLATES = Path(__file__).parent / "site" / "templates"
 MAX_BODY = 1024 * 1024  # one document; bulk imports and files raise it (api/http.py body_limit)
 REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")  # echoed in headers and logs: nothing else
+READ_METHODS = ("GET", "HEAD")
+
+
+class RekapFlask(Flask):
+    """Flask, with every GET answered in a read session: from a replica when there are any,
+    and again from another (the primary at the end) when one fails under it."""
+
+    def dispatch_request(self) -> Any:
+        if request.method in READ_METHODS:
+            return self.extensions["rekap"].reads.serve(super().dispatch_request)
+        return super().dispatch_request()
 
 
 class RekapApi(Api):
@@ -51,7 +62,7 @@ class RekapApi(Api):
 
 def create_app(services: Services | None = None, config: dict[str, Any] | None = None) -> Flask:
     # The site's templates; swagger_ui.html there replaces flask-smorest's (no inline script).
-    app = Flask("rekap", template_folder=str(TEMPLATES))
+    app = RekapFlask("rekap", template_folder=str(TEMPLATES))
     app.config.update(
         API_TITLE="rekap",
         API_VERSION="v1",

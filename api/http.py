@@ -159,20 +159,21 @@ def if_match_version() -> int:
 
 
 def await_position(position: int | None, timeout: float | None = None) -> None:
-    """Read-your-writes: wait (bounded) until the read models include `position`.
+    """Read-your-writes: wait (bounded) until the read models this read is answered from
+    include `position`: a replica's, as the replica has replayed them, or the primary's.
 
-    A position beyond the log cannot be waited for (400); a read model that does not get there in
-    time answers 503 `projection_lagging` with Retry-After, and the client asks again.
+    A position beyond the log cannot be waited for (400); read models that do not get there in
+    time answer 503 `projection_lagging` with Retry-After, and the client asks again.
     """
     if position is None:
         return
-    runner = services().runner
-    if position > runner.head():
+    s = services()
+    if position > s.runner.head():
         abort(400, message=f"wait_for={position} is beyond the end of the log")
     limit = (
         current_app.config.get("REKAP_WAIT_TIMEOUT", WAIT_TIMEOUT) if timeout is None else timeout
     )
-    if not runner.wait_for(position, timeout=limit):
+    if not s.reads.wait_for(position, timeout=limit):
         raise ProjectionLagging(position)
 
 

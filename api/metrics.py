@@ -29,6 +29,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from api.auth import public
+from service.store.replicas import STREAMING
 
 REQUESTS = Counter(
     "rekap_http_requests_total", "HTTP requests answered", ["method", "endpoint", "status"]
@@ -38,6 +39,12 @@ LATENCY = Histogram(
     "Time to answer an HTTP request",
     ["method", "endpoint"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+
+READ_SOURCES = Counter(
+    "rekap_read_sessions_total",
+    "Public reads, by the source they were answered from (primary, replica-1, ...)",
+    ["source"],
 )
 
 
@@ -101,6 +108,34 @@ class StoreCollector(Collector):
             error = state.error_document()
             stuck_for.add_metric([name], error["seconds"] if error else 0)
         yield from (position, lag, running, heartbeat, stuck, stuck_for)
+        yield from replica_gauges(self.app.extensions["rekap"].reads.statuses())
+
+
+def replica_gauges(statuses: list[dict[str, Any]]) -> Iterator[GaugeMetricFamily]:
+    """Each read replica as this process last saw it (every process looks for itself)."""
+    if not statuses:
+        return
+    serving = GaugeMetricFamily(
+        "rekap_replica_serving", "1 while the replica serves reads", labels=["replica"]
+    )
+    events = GaugeMetricFamily(
+        "rekap_replica_lag_events",
+        "Events the primary's read models are ahead of the replica's",
+        labels=["replica"],
+    )
+    seconds = GaugeMetricFamily(
+        "rekap_replica_lag_seconds",
+        "Seconds since the primary's read models were where the replica's are",
+        labels=["replica"],
+    )
+    for status in statuses:
+        name = status["name"]
+        serving.add_metric([name], 1 if status["state"] == STREAMING else 0)
+        if status["lag"] is not None:
+            events.add_metric([name], status["lag"])
+        if status["seconds"] is not None:
+            seconds.add_metric([name], status["seconds"])
+    yield from (serving, events, seconds)
 
 
 def init_metrics(app: Flask) -> None:
@@ -133,6 +168,15 @@ def init_metrics(app: Flask) -> None:
         return response
 
     app.add_url_rule("/metrics", "metrics", metrics_view)
+    sources: dict[str, Any] = {}
+
+    def count_source(name: str) -> None:
+        counter = sources.get(name)
+        if counter is None:
+            counter = sources.setdefault(name, READ_SOURCES.labels(name))
+        counter.inc()
+
+    app.extensions["rekap"].reads.on_choice = count_source
 
 
 @public

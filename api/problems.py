@@ -23,6 +23,7 @@ from domain.errors import (
     StaleVersion,
 )
 from service.input import field_errors
+from service.store.reads import ReadElsewhere
 
 log = logging.getLogger("rekap.api")
 
@@ -43,6 +44,7 @@ STORE_ERRORS: tuple[type[Exception], ...] = (
     psycopg.OperationalError,
     psycopg_pool.PoolTimeout,
     sqlite3.OperationalError,
+    ReadElsewhere,  # a replica failed under a read that could not be served again
 )
 HTTP_CODES = {
     400: "malformed_request",

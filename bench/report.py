@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from bench import replicas_report
+
 NATION_TPS = 823_366
 FIVE_CONTESTS = 5 * NATION_TPS
 ORDER = ("quick", "national")
@@ -354,4 +356,5 @@ def write(results_dir: Path, target: Path) -> None:
     lines += NOTES
     for r in runs:
         lines += section(r)
+    lines += replicas_report.lines(results_dir / "replicas")
     target.write_text("\n".join(lines))

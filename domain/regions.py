@@ -16,6 +16,8 @@ from domain.codes import NATION, Tier, normalise, parent_of, tier_of
 from domain.errors import ErrorList, InvalidInput
 from domain.form import BOX_MAX
 
+MAX_NAME = 200  # characters of a region's name (and of every other name rekap keeps)
+
 
 @dataclass(frozen=True)
 class RegionChunk:
@@ -57,6 +59,8 @@ def _regions(raw: object, errors: ErrorList) -> dict[str, str]:
             errors.add(f"regions.{i}.code", "a region is a province, kab/kota, kecamatan or desa")
         elif not isinstance(name, str) or not name.strip():
             errors.add(f"regions.{i}.name", "a non-empty name")
+        elif len(name) > MAX_NAME:
+            errors.add(f"regions.{i}.name", f"at most {MAX_NAME} characters")
         elif names.get(code, name.strip()) != name.strip():
             errors.add(f"regions.{i}.code", f"{code} appears twice with different names")
         else:

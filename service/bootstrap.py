@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -16,7 +17,9 @@ from service.read.queries import RecapQueries
 from service.store.application import Rekap, build_application
 from service.store.db import Database, ensure_schema
 from service.store.evidence import EvidenceStore
+from service.store.reads import Reads
 from service.store.reference import Reference
+from service.store.replicas import ReplicaSet
 from service.store.tokens import TokenStore
 from service.usecases.elections import SetupContext
 from service.usecases.plenary import PlenaryContext, correction_guard
@@ -34,7 +37,8 @@ def all_projections(ref: Reference, settings: Settings) -> list[Any]:
 class Services:
     settings: Settings
     app: Rekap
-    db: Database
+    db: Database  # the primary: writes, projections, and reads outside a read session
+    reads: Reads  # the read side's store: a replica inside a read session (service/store/reads.py)
     ref: Reference
     runner: ProjectionRunner
     queries: RecapQueries
@@ -45,6 +49,7 @@ class Services:
     plenary: PlenaryContext
 
     def close(self) -> None:
+        self.reads.close()
         self.db.close()
         self.app.close()
 
@@ -53,16 +58,26 @@ def build_services(settings: Settings | None = None) -> Services:
     """Everything a process needs; never creates tables (that is `rekap init`)."""
     settings = settings or Settings.from_env()
     app = build_application(settings)
-    db = Database(
-        settings.database,
+    open_store = partial(
+        Database,
         pool_size=settings.pool_size,
         pool_timeout=settings.timeouts.pool,
         connect_options=settings.connect_options(),
     )
+    db = open_store(settings.database)
     ref = Reference(app)
     runner = ProjectionRunner(
         app, db, all_projections(ref, settings), lease_seconds=settings.projection_lease
     )
+    replicas = ReplicaSet(
+        db,
+        settings.replicas,
+        runner.position,
+        open_pool=open_store,
+        max_lag=settings.replica_max_lag,
+        connect_timeout=max(2, math.ceil(settings.timeouts.connect)),
+    )
+    reads = Reads(db, replicas, runner.position)
     evidence = EvidenceStore(settings.evidence_dir)
     plenary = PlenaryContext(app=app, db=db, ref=ref, runner=runner)
     ref.region_name_in_read_model = partial(region_name_in_read_model, plenary)
@@ -70,9 +85,10 @@ def build_services(settings: Settings | None = None) -> Services:
         settings=settings,
         app=app,
         db=db,
+        reads=reads,
         ref=ref,
         runner=runner,
-        queries=RecapQueries(db, contests=ref.contest),
+        queries=RecapQueries(reads, contests=ref.contest),  # Reads has a Database's shape
         results=ResultsContext(
             app=app,
             db=db,

@@ -16,6 +16,11 @@ REKAP_LOG_ORIGIN    the audit log's identity in its checkpoints and the name of 
                     schema-less URL, one per deployment (default localhost/rekap-dev)
 REKAP_WITNESSES     a file of witness verifier keys, one a line, whose cosignatures the log
                     accepts and attaches to its checkpoints (default var/witnesses.txt, if any)
+REKAP_READ_DATABASE_URL     PostgreSQL streaming replicas of the store (URLs separated by commas
+                    or spaces) that public reads go to; none by default. A URL without
+                    ?schema= reads the primary's schema.
+REKAP_REPLICA_MAX_LAG       seconds a replica may be behind the primary and still serve reads
+                    (default 5)
 """
 
 from __future__ import annotations
@@ -81,6 +86,26 @@ class DatabaseConfig:
         return env
 
 
+def parse_read_urls(text: str, primary: DatabaseConfig) -> tuple[DatabaseConfig, ...]:
+    """The replicas of REKAP_READ_DATABASE_URL: PostgreSQL URLs of standbys of the primary."""
+    urls = [u for u in text.replace(",", " ").split() if u]
+    if urls and primary.is_sqlite:
+        raise ConfigError("REKAP_READ_DATABASE_URL: replicas need a PostgreSQL primary")
+    replicas = []
+    for url in urls:
+        try:
+            replica = parse_database_url(url)
+        except ConfigError as exc:
+            reason = str(exc).removeprefix("REKAP_DATABASE_URL: ")
+            raise ConfigError(f"REKAP_READ_DATABASE_URL: {reason}") from None
+        if replica.is_sqlite:
+            raise ConfigError(f"REKAP_READ_DATABASE_URL: '{url}' is not a PostgreSQL URL")
+        if "schema" not in parse_qs(urlparse(url).query):
+            replica = replace(replica, schema=primary.schema)  # a standby is the same database
+        replicas.append(replica)
+    return tuple(replicas)
+
+
 def parse_database_url(url: str) -> DatabaseConfig:
     parsed = urlparse(url)
     if parsed.scheme == "sqlite":
@@ -133,6 +158,8 @@ class Settings:
     limit_statements: bool = False  # only the API's requests run under timeouts.statement
     log_origin: str = DEFAULT_LOG_ORIGIN
     witnesses: Path = Path("var/witnesses.txt")
+    replicas: tuple[DatabaseConfig, ...] = ()  # streaming replicas that serve public reads
+    replica_max_lag: float = 5.0  # seconds behind the primary a replica still serves reads
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -148,8 +175,9 @@ class Settings:
                 f"REKAP_LOG_ORIGIN: {origin!r} must be a schema-less URL without spaces or '+' "
                 "(e.g. rekap.kpu.go.id/pilkada-2024)"
             )
+        database = parse_database_url(env.get("REKAP_DATABASE_URL") or DEFAULT_DATABASE_URL)
         return cls(
-            database=parse_database_url(env.get("REKAP_DATABASE_URL") or DEFAULT_DATABASE_URL),
+            database=database,
             evidence_dir=Path(env.get("REKAP_EVIDENCE_DIR") or "var/evidence"),
             audit_key=Path(env.get("REKAP_AUDIT_KEY") or "var/audit-key.pem"),
             totp_key=Path(env.get("REKAP_TOTP_KEY") or "var/totp-key"),
@@ -162,6 +190,8 @@ class Settings:
             projection_lease=_seconds(env, "REKAP_PROJECTION_LEASE", 15.0),
             log_origin=origin,
             witnesses=Path(env.get("REKAP_WITNESSES") or "var/witnesses.txt"),
+            replicas=parse_read_urls(env.get("REKAP_READ_DATABASE_URL", ""), database),
+            replica_max_lag=_seconds(env, "REKAP_REPLICA_MAX_LAG", 5.0),
         )
 
     def for_requests(self) -> Settings:

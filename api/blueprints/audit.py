@@ -11,7 +11,7 @@ from marshmallow import fields as f
 from marshmallow import validate as v
 
 from api.auth import public
-from api.http import Blueprint, problems, public_read, services
+from api.http import Blueprint, await_position, problems, public_read, services
 from api.schemas import Strict, WaitForArgs
 from domain.codes import normalise
 from service.audit.events import MAX_PAGE, events_page, iter_events
@@ -196,7 +196,7 @@ def events(after: int = 0, limit: int | None = None) -> Any:
                     return
 
         return Response(stream_with_context(lines()), mimetype=NDJSON)
-    page = events_page(s.app, s.db, after, limit or 100)
+    page = events_page(s.app, s.reads, after, limit or 100)
     size = limit or 100
     return {"events": page, "next_after": page[-1]["position"] if len(page) == size else None}
 
@@ -282,6 +282,7 @@ def as_of_read(kind: str, eid: str, cid: str, code: str, as_of: str) -> Any:
 
     s = services()
     position = resolve_as_of(s, as_of)
+    await_position(position)  # a replica replays up to that moment before it answers for it
     answer = {"region": region_as_of, "tps": tps_as_of, "plenary": plenary_as_of}[kind]
     document = answer(s, eid, cid, normalise(code), position)
     # a moment of the past never changes: caches may keep it

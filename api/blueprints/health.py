@@ -49,9 +49,37 @@ class LagSchema(ma.Schema):
     )
 
 
+class ReplicaSchema(ma.Schema):
+    name = ma.fields.String(required=True, metadata={"example": "replica-1"})
+    address = ma.fields.String(required=True, metadata={"example": "10.0.0.12:5432/rekap"})
+    state = ma.fields.String(
+        required=True,
+        metadata={
+            "description": "streaming (serves reads), behind (lags more than "
+            "REKAP_REPLICA_MAX_LAG), down (does not answer), promoted (no longer a standby), "
+            "unknown (not looked at yet)"
+        },
+    )
+    position = ma.fields.Integer(
+        allow_none=True, metadata={"description": "log position its read models have applied"}
+    )
+    lag = ma.fields.Integer(
+        allow_none=True, metadata={"description": "events the primary's read models are ahead"}
+    )
+    seconds = ma.fields.Float(
+        allow_none=True,
+        metadata={"description": "seconds since the primary's read models were where its are"},
+    )
+    error = ma.fields.String(allow_none=True, metadata={"description": "why it serves no reads"})
+
+
 class ReadySchema(HealthSchema):
     log_head = ma.fields.Integer(required=True)
     projections = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Nested(LagSchema))
+    replicas = ma.fields.List(
+        ma.fields.Nested(ReplicaSchema),
+        metadata={"description": "the read replicas (REKAP_READ_DATABASE_URL), as last seen"},
+    )
 
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -75,8 +103,12 @@ def readyz() -> Any:
     503 `unavailable` when the store does not answer; 503 `not_ready` (its `detail` says why,
     `projections` as below) when a projection is stuck on an event it cannot apply, or is
     behind the log while no runner renews its lease (the projection process is down).
+    `replicas` lists each read replica with its lag; a replica that is down, promoted or too
+    far behind serves no reads (the others or the primary do), so it does not make the
+    process unready.
     """
-    runner = services().runner
+    s = services()
+    runner = s.runner
     try:
         positions = runner.positions()
         head = runner.head()
@@ -89,6 +121,7 @@ def readyz() -> Any:
             headers={**NO_STORE, "Retry-After": "2"},
         )
     state = readiness(head, positions, states)
+    replicas = {"replicas": s.reads.statuses()} if s.reads.replicas else {}
     if not state.ready:
         return problem(
             503,
@@ -97,6 +130,7 @@ def readyz() -> Any:
             headers={**NO_STORE, "Retry-After": "5"},
             log_head=head,
             projections=state.projections,
+            **replicas,
         )
     document = {"status": "ready", "log_head": head, "projections": state.projections}
-    return document, 200, NO_STORE
+    return {**document, **replicas}, 200, NO_STORE

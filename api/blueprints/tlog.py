@@ -17,6 +17,7 @@ from flask_smorest import abort
 from api.auth import public
 from api.http import Blueprint, await_position, problems, services
 from domain.codes import normalise
+from domain.errors import NotFound
 from service.audit.cosignatures import accept_cosigned, latest_checkpoint
 from service.audit.log import AuditLog
 from service.audit.proofs import event_proof, tps_result_position
@@ -102,9 +103,13 @@ def tile(path: str) -> Any:
         wanted = parse_tile_path(f"tile/{path}")
     except ValueError as exc:
         abort(404, message=str(exc))
-    db = services().db
-    with db.transaction(write=False) as tx:
-        data = read_tile(tx, wanted, tree_size(tx))
+    reads = services().reads
+    try:
+        with reads.transaction(write=False) as tx:
+            data = read_tile(tx, wanted, tree_size(tx))
+    except NotFound:
+        reads.short_of(f"tile {path}")  # a replica behind the checkpoint a client holds
+        raise
     headers = {"Cache-Control": FULL_TILE_CACHE if wanted.full else PARTIAL_TILE_CACHE}
     if wanted.level is None:
         headers["Vary"] = "Accept-Encoding"

@@ -11,6 +11,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
+from api.http import await_position
 from domain.codes import NATION, Tier, chain_up_to, is_within, normalise, tier_of
 from domain.errors import NotFound
 from domain.form import flatten, layout_for
@@ -72,7 +73,11 @@ def crumbs(services: Services, election_id: str, top: str, code: str) -> list[Cr
 
 def position_of(services: Services, as_of: str | None) -> int | None:
     """The log position an `as_of` names (a position or an ISO time); None for the present."""
-    return None if as_of is None else resolve_as_of(services, as_of)
+    if as_of is None:
+        return None
+    position = resolve_as_of(services, as_of)
+    await_position(position)  # a replica replays up to that moment before it answers for it
+    return position
 
 
 # -- a region ------------------------------------------------------------------------------------

@@ -81,7 +81,7 @@ def resolve_as_of(services: Services, value: str) -> int:
         raise InvalidInput(message, [FieldError("as_of", message)]) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    found = services.db.scalar(
+    found = services.reads.scalar(
         "SELECT MAX(position) FROM audit_leaf WHERE at <= %s", (moment.astimezone(UTC).isoformat(),)
     )
     return int(found or 0)
@@ -171,14 +171,14 @@ def _setup_events(
     services: Services, election_id: str, contest_id: str, position: int
 ) -> list[dict[str, Any]]:
     ids = [Election.create_id(election_id), ContestDefinition.create_id(election_id, contest_id)]
-    return raw_events_of(services.db, ids, upto=position)
+    return raw_events_of(services.reads, ids, upto=position)
 
 
 def _by_topic(services: Services, topics: list[str], position: int) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     after = 0
     while True:
-        page = raw_events_with_topics(services.db, topics, position, after, APPLY_CHUNK)
+        page = raw_events_with_topics(services.reads, topics, position, after, APPLY_CHUNK)
         found += page
         if len(page) < APPLY_CHUNK:
             return found
@@ -189,7 +189,7 @@ def _kecamatan_under(services: Services, election_id: str, code: str) -> list[st
     tier = tier_of(code)
     if tier in (Tier.KECAMATAN, Tier.DESA, Tier.TPS):
         return [code[:6]]
-    rows = services.db.query(
+    rows = services.reads.query(
         "SELECT code FROM region WHERE election_id = %s AND tier = %s AND code >= %s AND code < %s",
         (election_id, Tier.KECAMATAN.value, code, code + "~"),
     )
@@ -203,23 +203,23 @@ def _events_under(
     raw = _setup_events(services, election_id, contest_id, position)
     keys = _kecamatan_under(services, election_id, code)
     batch_ids = [RegionBatch.create_id(election_id, k) for k in keys]
-    batches = raw_events_of(services.db, batch_ids, upto=position)
+    batches = raw_events_of(services.reads, batch_ids, upto=position)
     tps: list[str] = []
     for batch in batches:
         event = decode(services.app, batch)
         tps += [t for t, _ in event.tps if is_within(t, code)]
     result_ids = [TpsResult.create_id(election_id, contest_id, t) for t in tps]
-    results = raw_events_of(services.db, result_ids, upto=position)
+    results = raw_events_of(services.reads, result_ids, upto=position)
     plenaries = _plenary_codes(services, election_id, code)
     plenary_ids = [Plenary.create_id(election_id, contest_id, c) for c in plenaries]
-    return raw + batches + results + raw_events_of(services.db, plenary_ids, upto=position)
+    return raw + batches + results + raw_events_of(services.reads, plenary_ids, upto=position)
 
 
 def _plenary_codes(services: Services, election_id: str, code: str) -> list[str]:
     """The plenaries that can bear on `code`: at it, above it, and below it."""
     codes = [code, *ancestors(code)]
     if tier_of(code) in (Tier.KABKOTA, Tier.PROVINSI):
-        rows = services.db.query(
+        rows = services.reads.query(
             "SELECT code FROM region WHERE election_id = %s AND tier IN (%s, %s) "
             "AND code >= %s AND code < %s",
             (election_id, Tier.KECAMATAN.value, Tier.KABKOTA.value, code, code + "~"),

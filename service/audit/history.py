@@ -57,16 +57,16 @@ def region_history(
     ]
     if code == contest.region:
         plenary_ids += _result_steps(services, election_id, contest_id)
-    plenaries = raw_events_of(services.db, plenary_ids, after, limit + 1)
+    plenaries = raw_events_of(services.reads, plenary_ids, after, limit + 1)
     if tier_of(code) in (Tier.NASIONAL, Tier.PROVINSI):
         results = _scan_results(services, election_id, contest_id, code, after, limit + 1)
     else:
         tps = _codes_under(services, election_id, code, plenaries=False)
         ids = [TpsResult.create_id(election_id, contest_id, t) for t in tps]
-        results = raw_events_of(services.db, ids, after, limit + 1)
+        results = raw_events_of(services.reads, ids, after, limit + 1)
     merged = sorted(plenaries + results, key=lambda r: r["position"])
     page, more = merged[:limit], len(merged) > limit
-    indexes = leaf_indexes_at(services.db, [r["position"] for r in page])
+    indexes = leaf_indexes_at(services.reads, [r["position"] for r in page])
     return {
         "election": election_id,
         "contest": contest_id,
@@ -119,9 +119,9 @@ def _aggregate_page(
     services: Services, aggregate_id: UUID, after: int, limit: int
 ) -> dict[str, Any]:
     """One page of one aggregate's events after log position `after`, described for auditors."""
-    raw = raw_events_of(services.db, [aggregate_id], after, limit + 1)
+    raw = raw_events_of(services.reads, [aggregate_id], after, limit + 1)
     page = raw[:limit]
-    indexes = leaf_indexes_at(services.db, [r["position"] for r in page])
+    indexes = leaf_indexes_at(services.reads, [r["position"] for r in page])
     return {
         "events": [describe(services.app, r, indexes.get(r["position"])) for r in page],
         "next_after": page[-1]["position"] if len(raw) > limit else None,
@@ -130,7 +130,7 @@ def _aggregate_page(
 
 def _result_steps(services: Services, election_id: str, contest_id: str) -> list[UUID]:
     """The aggregates of what followed the top plenary: its disputes and the determination."""
-    rows = services.db.query(
+    rows = services.reads.query(
         "SELECT dispute_id FROM dispute WHERE election_id = %s AND contest_id = %s",
         (election_id, contest_id),
     )
@@ -142,7 +142,7 @@ def _result_steps(services: Services, election_id: str, contest_id: str) -> list
 
 def _has_region(services: Services, election_id: str, code: str) -> bool:
     return bool(
-        services.db.scalar(
+        services.reads.scalar(
             "SELECT COUNT(*) FROM region WHERE election_id = %s AND code = %s", (election_id, code)
         )
     )
@@ -152,7 +152,7 @@ def _codes_under(services: Services, election_id: str, code: str, *, plenaries: 
     """Codes of the region's plenary tiers (itself included), or of its TPS."""
     low, high = ("", "~") if tier_of(code) is Tier.NASIONAL else (code, code + "~")
     tiers = [t.value for t in PLENARY_TIERS] if plenaries else [Tier.TPS.value]
-    rows = services.db.query(
+    rows = services.reads.query(
         f"SELECT code FROM region WHERE election_id = %s AND code >= %s AND code < %s "
         f"AND tier IN ({', '.join(['%s'] * len(tiers))})",
         (election_id, low, high, *tiers),
@@ -170,7 +170,7 @@ def _scan_results(
     upto = services.runner.head()
     while len(found) < limit:
         page = raw_events_with_topics(
-            services.db, list(TpsResult.RESULT_TOPICS), upto, after, SCAN_PAGE
+            services.reads, list(TpsResult.RESULT_TOPICS), upto, after, SCAN_PAGE
         )
         for raw in page:
             event = decode(services.app, raw)

@@ -31,7 +31,9 @@ from service.store.eventlog import raw_events_at
 class AuditLog:
     def __init__(self, services: Services) -> None:
         self.services = services
-        self.db = services.db
+        # Reads in a read session go to its replica; a head signed on demand goes to the
+        # primary, and the session reads the primary from then on.
+        self.db = services.reads
         self._signer: TreeHeadSigner | None = None
 
     @classmethod
@@ -176,11 +178,11 @@ class AuditLog:
         head = self.head_of_size(size)
         return head.to_dict() if head else None
 
-    @staticmethod
-    def _check_size(tree: int, size: int, name: str) -> None:
+    def _check_size(self, tree: int, size: int, name: str) -> None:
         if size < 1:
             raise InvalidInput(f"{name} must be 1 or more", [FieldError(name, "1 or more")])
         if size > tree:
+            self.db.short_of(f"a tree of {size} leaves")
             message = f"{name} {size} is beyond the audit tree, which has {tree} leaves"
             raise InvalidInput(message, [FieldError(name, message)])
 

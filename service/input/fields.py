@@ -15,12 +15,13 @@ from marshmallow import validate as v
 
 from domain.codes import Tier, normalise, tps_code
 from domain.errors import InvalidInput
+from domain.regions import MAX_NAME
 
 MAX_TEXT = 4000
 MAX_MOMENT = 64  # a reason, a note, an objection's detail: a page of text at most
 BOX = v.Range(0, 999)
 ID = v.Length(1, 100)  # an id a client or rekap made
-NAME_LENGTH = 200
+NAME_LENGTH = MAX_NAME
 SLUG = v.Regexp(r"^[A-Za-z0-9_-]{1,64}$", error="1-64 letters, digits, '-' or '_'")
 SHA256 = v.Regexp(r"^[0-9a-f]{64}$", error="the lowercase hex SHA-256 of the uploaded file")
 

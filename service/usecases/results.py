@@ -14,7 +14,7 @@ from domain.access import Actor, require_result_writer
 from domain.codes import is_within
 from domain.commands import CorrectResult, EvidencePage, SubmitResult
 from domain.contests import Contest
-from domain.errors import Conflict, ErrorList, InvalidInput, NotFound
+from domain.errors import ErrorList, InvalidInput, NotFound, StaleVersion
 from domain.form import Form, parse_form
 from domain.rules import check_form
 from domain.tps_result import TpsResult
@@ -154,7 +154,12 @@ def correct(
     try:
         position = ctx.app.save_and_position(result)
     except IntegrityError:
-        raise Conflict(f"the result of TPS {code} changed meanwhile; read it again") from None
+        # Another correction of the same version was saved first: this one named a version
+        # that is no longer the current one, as the check above would have said a moment later.
+        raise StaleVersion(
+            f"the result of TPS {code} is no longer at version {command.expected_version}: "
+            "another correction was recorded meanwhile; read it again"
+        ) from None
     return outcome(result, position, contest, created=True)
 
 

@@ -206,3 +206,24 @@ def test_a_malformed_if_match_is_400_not_a_stale_version(
         assert "If-Match" in problem(r, 400, "malformed_request")["detail"]
     r = send(client, tps_url(TPS[0], "/corrections"), correction, {**kpps0, "If-Match": 'W/"1"'})
     assert r.status_code == 201
+
+
+def test_a_region_named_in_megabytes_and_a_flag_written_as_text_are_422(
+    client: FlaskClient, ready: Services, auth: Auth
+) -> None:
+    head = ready.runner.head()
+    tree = {"regions": [{"code": "92", "name": "x" * (2 * 1024 * 1024)}], "tps": []}
+    r = client.put("/api/v1/elections/test-2024/regions", json=tree, headers=auth("admin"))
+    assert [e["field"] for e in problem(r, 422)["errors"]] == ["regions.0.name"]
+    ppk = auth("ppk", "910101")
+    assert client.post(f"{BASE}/plenaries/910101/open", headers=ppk).status_code == 201
+    head = ready.runner.head()
+    for flag in ("true", 1, None):
+        r = send(
+            client,
+            f"{BASE}/plenaries/910101/recommendations/910101-r1/answer",
+            {"followed": flag, "answer": "ya"},
+            ppk,
+        )
+        assert [e["field"] for e in problem(r, 422)["errors"]] == ["followed"]
+    nothing_stored_and_projections_running(ready, head)

@@ -18,6 +18,7 @@ from typing import Any
 from domain.access import SYSTEM
 from service.bootstrap import build_services
 from service.data import wilayah
+from service.input import elections as given_elections
 from service.usecases.elections import create_election, define_contest, load_regions
 from tests.faults.load import Acknowledged, SubmissionLoad, read_until_there, recovery_time
 from tests.faults.servers import LiveServer, Store, call
@@ -42,11 +43,15 @@ def setup_province(store: Store) -> tuple[dict[str, int], dict[str, str]]:
     """The election in the store; each TPS's DPT and an operator token per kab/kota."""
     services = build_services(store.settings)
     try:
-        create_election(services.app, SYSTEM, ELECTION, "Pemilihan Uji Gangguan")
+        create_election(
+            services.setup,
+            SYSTEM,
+            given_elections.election({"id": ELECTION, "name": "Pemilihan Uji Gangguan"}),
+        )
         chunks = list(wilayah.iter_region_chunks(provinces={PROVINCE}, max_dpt=600))
         dpt = {t["code"]: t["dpt"] for chunk in chunks for t in chunk["tps"]}
-        load_regions(services.app, services.ref, SYSTEM, ELECTION, chunks)
-        define_contest(services.app, services.ref, SYSTEM, ELECTION, GOVERNOR)
+        load_regions(services.setup, SYSTEM, ELECTION, chunks)
+        define_contest(services.setup, SYSTEM, ELECTION, given_elections.contest(GOVERNOR))
         services.runner.catch_up()
         kabs = sorted({code[:4] for code in dpt})
         operators = {kab: services.tokens.create("operator", kab, name="loader")[0] for kab in kabs}

@@ -16,7 +16,6 @@ import pytest
 
 from tests.api.test_outage import PATIENCE
 from tests.faults.conftest import Recorder
-from tests.faults.defects import FOUND_HERE, expect, known_defect
 from tests.faults.province import Province
 from tests.faults.servers import refuse_connections, terminate_backends
 
@@ -63,11 +62,6 @@ ANSWERED_WITHIN = PATIENCE
 READ_MODELS_BACK_WITHIN = 5.0  # seconds after the database is back: writes are acknowledged
 
 
-@known_defect(
-    FOUND_HERE,
-    "after an outage the read models lag for as long as the projection runner's last backoff "
-    "(exponential up to 30 s, for store errors too): ?wait_for= answers 503 meanwhile",
-)
 def test_a_database_that_refuses_connections_is_answered_503_promptly_and_loses_nothing(
     pg_province: Province, record: Recorder
 ) -> None:
@@ -98,7 +92,6 @@ def test_a_database_that_refuses_connections_is_answered_503_promptly_and_loses_
     assert slowest <= ANSWERED_WITHIN and answers.get(503), (
         f"during the outage the slowest request took {slowest:.1f} s; answers {answers}"
     )
-    expect(
-        recovery <= READ_MODELS_BACK_WITHIN,
-        f"a write made once the database was back was readable only {recovery:.1f} s later",
+    assert recovery <= READ_MODELS_BACK_WITHIN, (
+        f"a write made once the database was back was readable only {recovery:.1f} s later"
     )

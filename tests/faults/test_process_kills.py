@@ -16,7 +16,6 @@ from collections.abc import Callable
 import pytest
 
 from tests.faults.conftest import Recorder
-from tests.faults.defects import FOUND_HERE, expect, known_defect
 from tests.faults.province import PROVINCE, Province
 from tests.faults.servers import HEARTBEAT, LiveServer, call
 from tests.live import alive
@@ -135,11 +134,6 @@ def test_killing_the_projection_supervisor_under_load_takes_its_children_down_an
     assert recovery is not None
 
 
-@known_defect(
-    FOUND_HERE,
-    "once a projection child was killed, SIGTERM no longer stops `rekap projections run`: "
-    "multiprocessing.Event.set() waits forever for the dead child's acknowledgement",
-)
 def test_the_projections_still_stop_on_sigterm_after_a_child_was_killed(
     pg_province: Province,
 ) -> None:
@@ -157,10 +151,9 @@ def test_the_projections_still_stop_on_sigterm_after_a_child_was_killed(
     supervisor.send_signal(signal.SIGTERM)
     try:
         stopped = wait_until(lambda: supervisor.poll() is not None, 8)
-        expect(
-            stopped and not any(alive(pid) for pid in children),
+        assert stopped and not any(alive(pid) for pid in children), (
             f"SIGTERM did not stop the projections in 8 s (supervisor alive: {not stopped}, "
-            f"children alive: {[p for p in children if alive(p)]})",
+            f"children alive: {[p for p in children if alive(p)]})"
         )
     finally:
         os.killpg(supervisor.pid, signal.SIGKILL)

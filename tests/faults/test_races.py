@@ -17,7 +17,6 @@ from typing import Any
 import pytest
 
 from tests.faults.conftest import Recorder
-from tests.faults.defects import FOUND_HERE, expect, known_defect
 from tests.faults.load import form_for, read_until_there
 from tests.faults.province import Province
 from tests.faults.servers import Answer, call
@@ -104,11 +103,6 @@ def test_racing_first_readings_of_one_tps_give_one_winner_identical_retries_and_
     )
 
 
-@known_defect(
-    FOUND_HERE,
-    "a correction that loses the race after its version check is answered 409 (changed "
-    "meanwhile), not 412: service/usecases/results.py answers IntegrityError as Conflict",
-)
 def test_racing_corrections_with_the_same_if_match_give_exactly_one_201_and_412s(
     province: Province, record: Recorder
 ) -> None:
@@ -157,4 +151,4 @@ def test_racing_corrections_with_the_same_if_match_give_exactly_one_201_and_412s
         lost=lost,
         note=f"answers {dict(sorted(statuses.items()))}",
     )
-    expect(not not_412, f"{len(not_412)} racing corrections not answered 412: {not_412[:3]}")
+    assert not not_412, f"{len(not_412)} racing corrections not answered 412: {not_412[:3]}"

@@ -19,19 +19,12 @@ from service.audit.signing import verify_tree_head
 from service.bootstrap import Services
 from service.cli.main import main
 from service.config import Settings
-from service.input import results as given_results
 from service.read.projections.merkle import MerkleProjection, TxNodeStore
 from service.store.eventlog import events_table, position_column, raw_events_after
-from service.usecases.results import submit
 from tests.factories import (
-    CONTEST,
-    DPT,
-    ELECTION,
     TPS,
-    kpps,
-    pilkada_form,
     setup_election,
-    submission,
+    submit_votes,
 )
 
 
@@ -42,8 +35,7 @@ def _load(services: Services) -> None:
 
 def _load_results(services: Services) -> None:
     for tps in TPS:
-        body = submission(pilkada_form(DPT[tps], {"1": 30, "2": 40, "3": 50}))
-        submit(services.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, body))
+        submit_votes(services, tps, {"1": 30, "2": 40, "3": 50})
 
 
 def test_every_stored_event_is_a_leaf_and_the_stored_tree_matches_the_reference(
@@ -77,13 +69,7 @@ def test_the_projection_publishes_a_signed_head_when_the_last_is_old_enough(
     setup_election(services)
     services.runner.catch_up()
     _, tps = TPS[0], TPS[1]
-    submit(
-        services.results,
-        kpps(tps),
-        ELECTION,
-        CONTEST,
-        given_results.submission(tps, submission(pilkada_form(DPT[tps], {"1": 1, "2": 2, "3": 3}))),
-    )
+    submit_votes(services, tps, {"1": 1, "2": 2, "3": 3})
     services.runner.catch_up()
     audit = AuditLog.of(services)
     heads = audit.heads()

@@ -7,19 +7,14 @@ import threading
 import pytest
 
 from service.bootstrap import Services
-from service.input import results as given_results
 from service.read.projections import parallel
 from service.read.projections.runner import ProjectionRunner
-from service.usecases.results import submit
 from tests.factories import (
     CONTEST,
-    DPT,
     ELECTION,
     TPS,
-    kpps,
-    pilkada_form,
     setup_election,
-    submission,
+    submit_votes,
 )
 
 
@@ -27,15 +22,7 @@ from tests.factories import (
 def ready(services: Services) -> Services:
     setup_election(services)
     for tps in TPS:
-        submit(
-            services.results,
-            kpps(tps),
-            ELECTION,
-            CONTEST,
-            given_results.submission(
-                tps, submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30}))
-            ),
-        )
+        submit_votes(services, tps, {"1": 10, "2": 20, "3": 30})
     return services
 
 

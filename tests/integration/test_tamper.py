@@ -15,10 +15,8 @@ from service.audit.log import AuditLog
 from service.audit.signing import TreeHeadSigner
 from service.audit.verify import verify
 from service.bootstrap import Services
-from service.input import results as given_results
 from service.store.eventlog import events_table, position_column
 from service.store.transcoder import EventTranscoder
-from service.usecases.results import submit
 from tests.factories import (
     CONTEST,
     DPT,
@@ -27,7 +25,7 @@ from tests.factories import (
     kpps,
     pilkada_form,
     setup_election,
-    submission,
+    submit_votes,
 )
 
 
@@ -37,12 +35,7 @@ def _store_with_results(services: Services, head_after_setup: bool = False) -> l
         services.runner.catch_up()  # the projection signs a head at its first batch
     positions = []
     for i, tps in enumerate(TPS):
-        body = submission(pilkada_form(DPT[tps], {"1": 50 + i, "2": 60, "3": 70}))
-        positions.append(
-            submit(
-                services.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, body)
-            ).position
-        )
+        positions.append(submit_votes(services, tps, {"1": 50 + i, "2": 60, "3": 70}))
     services.runner.catch_up()
     AuditLog.of(services).publish()
     return positions

@@ -22,9 +22,9 @@ import logging
 import multiprocessing
 import os
 import resource
+import signal
 import threading
 from collections.abc import Callable
-from multiprocessing.synchronize import Event as ProcessEvent
 from typing import Any
 
 from service.config import Settings
@@ -37,6 +37,7 @@ log = logging.getLogger("rekap.projections")
 
 GROUPS: tuple[tuple[str, ...], ...] = (("recap", "plenary", "dispute"), ("merkle",))
 RESTART_DELAY = 1.0
+STOP_GRACE = 30.0  # seconds a child gets to finish its batch when asked to stop
 
 
 def groups_for(settings: Settings) -> list[tuple[str, ...]]:
@@ -84,9 +85,7 @@ def run(settings: Settings, stop: threading.Event, runner: ProjectionRunner) -> 
 def _supervise(
     settings: Settings, stop: threading.Event, held: lease.Lease, groups: list[Any]
 ) -> None:
-    context = multiprocessing.get_context("spawn")
-    stopping = context.Event()
-    children = {names: _spawn(_run_child, settings, names, stopping) for names in groups}
+    children = {names: _spawn(_run_child, settings, names) for names in groups}
     try:
         while not stop.wait(RESTART_DELAY):
             if not held.renew():  # the children must stop: they would be a second writer
@@ -94,13 +93,17 @@ def _supervise(
             for names, child in list(children.items()):
                 if not child.is_alive():
                     log.error("projections %s stopped (exit %s); restarting", names, child.exitcode)
-                    children[names] = _spawn(_run_child, settings, names, stopping)
+                    children[names] = _spawn(_run_child, settings, names)
     finally:
-        stopping.set()
+        # A signal, not a shared multiprocessing.Event: its set() waits forever once a child
+        # that waited on it was killed with -9.
         for child in children.values():
-            child.join(timeout=30)
             if child.is_alive():
-                child.terminate()
+                child.terminate()  # SIGTERM: the child finishes its batch and stops
+        for child in children.values():
+            child.join(timeout=STOP_GRACE)
+            if child.is_alive():
+                child.kill()
 
 
 def _spawn(
@@ -138,12 +141,10 @@ def _catch_up_child(settings: Settings, names: tuple[str, ...], parent: int) -> 
         services.close()
 
 
-def _run_child(
-    settings: Settings, names: tuple[str, ...], parent: int, stopping: ProcessEvent
-) -> None:
-    services, runner = _child_runner(settings, names, parent)
+def _run_child(settings: Settings, names: tuple[str, ...], parent: int) -> None:
     stop = threading.Event()
-    threading.Thread(target=lambda: (stopping.wait(), stop.set()), daemon=True).start()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    services, runner = _child_runner(settings, names, parent)
     try:
         runner.run_forever(stop)
     finally:

@@ -39,6 +39,7 @@ log = logging.getLogger("rekap.projections")
 POSITIONS = "projection_position"
 LINGER = 0.05  # seconds to wait after a partial batch (see run_forever)
 MAX_BACKOFF = 30.0  # seconds between attempts at an event that keeps failing
+OUTAGE_RETRY = 0.5  # seconds between attempts while the store does not answer
 RETAKE_EVERY = 1.0  # seconds between a waiting catch-up's attempts at a held lease
 Progress = Callable[[int, int], None]
 
@@ -122,14 +123,17 @@ class ProjectionRunner:
         )
         self.db.execute_script(statements)
 
-    def positions(self) -> dict[str, int]:
-        rows = self.db.query(f"SELECT name, position FROM {self.positions_table}")
+    def positions(self, source: Database | Tx | None = None) -> dict[str, int]:
+        """Each projection's position, as `source` (a replica, say) has it; the store's by
+        default."""
+        reader = self.db if source is None else source
+        rows = reader.query(f"SELECT name, position FROM {self.positions_table}")
         found = {r["name"]: r["position"] for r in rows}
         return {p.name: found.get(p.name, 0) for p in self.projections}
 
-    def position(self) -> int:
-        """How far every projection of this runner has applied the log."""
-        return min(self.positions().values(), default=0)
+    def position(self, source: Database | Tx | None = None) -> int:
+        """How far every projection of this runner has applied the log (as `source` has it)."""
+        return min(self.positions(source).values(), default=0)
 
     def head(self) -> int:
         return self.app.recorder.max_notification_id() or 0
@@ -301,7 +305,13 @@ class ProjectionRunner:
                     log.warning("batch rolled back: %s", exc)
                     count = 0
                 except Exception as exc:
-                    backoff = min(max(backoff * 2, 1.0), MAX_BACKOFF)
+                    # An event that fails backs off; a store that does not answer is tried
+                    # again soon (each try is bounded by the pool's wait), so the read models
+                    # follow within a second or two of the database's return.
+                    if is_store_outage(exc):
+                        backoff = OUTAGE_RETRY
+                    else:
+                        backoff = min(max(backoff * 2, 1.0), MAX_BACKOFF)
                     if self._failed(exc, backoff, first=backoff <= 1.0):
                         failing = True
                         beat.wait(stop, backoff)
