@@ -47,6 +47,7 @@ class ContestOutSchema(Strict):
     winner_rule = f.String(required=True)
     name = f.String()
     candidates = f.List(f.Nested(CandidateSchema), required=True)
+    dispute_window_hours = f.Integer()
 
 
 class ContestCreatedSchema(PositionSchema):
@@ -154,6 +155,10 @@ class RegionFiguresSchema(Strict):
     tps_total = f.Integer(required=True)
     tps_reported = f.Integer(required=True)
     progress = f.Float(required=True)
+    tps_with_evidence = f.Integer(
+        metadata={"description": "TPS whose current result cites a C.Hasil photo or PDF"}
+    )
+    evidence_progress = f.Float(metadata={"description": "tps_with_evidence in percent of TPS"})
     percentages = f.Dict(keys=f.String(), values=f.Float(), required=True)
     anomalies = f.Nested(AnomalyCountsSchema, required=True)
     figures = f.Dict(allow_none=True, metadata={"description": "every box of the form, summed"})
@@ -175,6 +180,14 @@ class RegionRecapSchema(RegionFiguresSchema):
     children = f.List(f.Nested(RegionFiguresSchema), required=True)
     plenary = f.Dict(allow_none=True)
     winner = f.Nested(WinnerSchema, allow_none=True)
+    result = f.String(
+        allow_none=True,
+        validate=v.OneOf(["certified", "disputed", "determined"]),
+        metadata={
+            "description": "the contest's top region: certified (the top plenary certified), "
+            "disputed (a dispute awaits the Court's ruling), determined; otherwise null"
+        },
+    )
     position = f.Integer(required=True)
 
 

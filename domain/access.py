@@ -50,7 +50,8 @@ DUTIES: dict[Role, str] = {
     Role.KPU_RI: "no scope (the nation): runs the national plenaries, reopens any tier",
     Role.SAKSI: "--scope REGION --contest ID --candidate N: objects within its mandate",
     Role.BAWASLU: "--scope REGION: objects and records recommendations there",
-    Role.COURT: "no scope: records court orders (re-vote, re-count, re-recap) anywhere",
+    Role.COURT: "no scope: records disputes, rulings and court orders (re-vote, re-count, "
+    "re-recap) anywhere",
 }
 
 
@@ -152,6 +153,12 @@ def require_reopener(actor: Actor, tier: Tier, region: str) -> None:
     raise Forbidden(
         f"{actor.role} {actor.scope or ''} may not reopen the {tier} plenary of {region}"
     )
+
+
+def require_court(actor: Actor) -> None:
+    """Disputes over a contest's result, and their rulings, are the Constitutional Court's."""
+    if actor.role is not Role.COURT:
+        raise Forbidden(f"{actor.role} may not record a dispute or its ruling: only a court does")
 
 
 def require_objector(actor: Actor, contest: str, region: str) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from domain.disputes import DisputeOutcome
 from domain.plenary.terms import ObjectionSubject, OrderKind
 
 Document = Mapping[str, Any]
@@ -150,3 +151,25 @@ class Reopen:
 class RecordRevote:
     tps: str
     form: Document
+
+
+# -- after the top plenary: disputes at the Court and the determination ---------------------------
+
+
+@dataclass(frozen=True)
+class FileDispute:
+    ref: str  # the Court's case number, e.g. "PHPU 12/2025": one dispute per ref and contest
+    detail: str
+
+
+@dataclass(frozen=True)
+class RuleOnDispute:
+    outcome: DisputeOutcome
+    detail: str
+    plenaries: tuple[str, ...] = ()  # what a re-vote, re-count or re-recap reopens
+    tps: tuple[str, ...] = ()  # a re-vote's TPS
+
+
+@dataclass(frozen=True)
+class Determine:
+    signed_by: tuple[str, ...]

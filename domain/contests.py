@@ -48,6 +48,9 @@ class WinnerRule(StrEnum):
 
 
 EMPTY_COLUMN = 0  # kotak kosong: the "candidate" against a single pair
+# Hours after the top plenary certifies during which a dispute may reach the Constitutional Court
+# (Pilkada 2020 in Solo: three days after the announcement); the determination waits them out.
+DISPUTE_WINDOW_HOURS = 72
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,7 @@ class Contest:
     winner_rule: WinnerRule
     candidates: tuple[Candidate, ...]
     name: str = ""
+    dispute_window_hours: int = DISPUTE_WINDOW_HOURS
 
     @property
     def candidate_keys(self) -> list[str]:
@@ -84,6 +88,7 @@ class Contest:
             "winner_rule": self.winner_rule.value,
             "name": self.name,
             "candidates": [{"number": c.number, "name": c.name} for c in self.candidates],
+            "dispute_window_hours": self.dispute_window_hours,
         }
 
     @classmethod
@@ -96,6 +101,7 @@ class Contest:
             winner_rule=WinnerRule(data["winner_rule"]),
             candidates=tuple(Candidate(c["number"], c["name"]) for c in data["candidates"]),
             name=data.get("name", ""),
+            dispute_window_hours=data.get("dispute_window_hours", DISPUTE_WINDOW_HOURS),
         )
 
 

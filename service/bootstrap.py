@@ -8,6 +8,7 @@ from functools import partial
 from typing import Any
 
 from service.config import Settings
+from service.read.projections.disputes import DisputeProjection
 from service.read.projections.merkle import MerkleProjection
 from service.read.projections.plenary import PlenaryProjection
 from service.read.projections.recap import RecapProjection
@@ -29,7 +30,7 @@ from service.usecases.results import ResultsContext
 def all_projections(ref: Reference, settings: Settings) -> list[Any]:
     """Every read model, sharing the process's reference data; the audit tree signs heads."""
     merkle = MerkleProjection(key_path=settings.audit_key, origin=settings.log_origin)
-    return [RecapProjection(contests=ref.contest), PlenaryProjection(), merkle]
+    return [RecapProjection(contests=ref.contest), PlenaryProjection(), DisputeProjection(), merkle]
 
 
 @dataclass

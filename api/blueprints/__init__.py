@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from api.blueprints.audit import blp as audit
+from api.blueprints.disputes import blp as disputes
 from api.blueprints.elections import blp as elections
 from api.blueprints.evidence import blp as evidence
 from api.blueprints.health import blp as health
@@ -11,4 +12,4 @@ from api.blueprints.recap import blp as recap
 from api.blueprints.results import blp as results
 from api.blueprints.tlog import blp as tlog
 
-ALL_BLUEPRINTS = [health, elections, results, recap, plenary, evidence, audit, tlog]
+ALL_BLUEPRINTS = [health, elections, results, recap, plenary, disputes, evidence, audit, tlog]

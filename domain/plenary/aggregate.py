@@ -367,6 +367,21 @@ class Plenary(Aggregate):
         """A plenary under this open one was reopened (noted in the minutes; guards races)."""
         pass
 
+    def note_result_step(self, *, step: str, ref: str, actor: dict[str, Any]) -> None:
+        """A step of the contest's result after this top plenary certified (a dispute filed at
+        the Court, the determination), recorded on its own aggregate and noted here, so that
+        such steps and a reopening racing each other fail on this plenary's version."""
+        if not self.is_certified:
+            raise Conflict(
+                f"the {self.tier} plenary of {self.code} is {self.status.value}: the result "
+                "is not certified"
+            )
+        self._note_result_step(step=step, ref=ref, actor=actor)
+
+    @event("ResultStepNoted", topic="rekap:Plenary.ResultStepNoted")
+    def _note_result_step(self, step: str, ref: str, actor: dict[str, Any]) -> None:
+        pass
+
     def _require_beneath(self, tps: str) -> None:
         if not is_within(tps, self.code) or tier_of(tps) is not Tier.TPS:
             raise InvalidInput(f"TPS {tps} is not under the plenary of {self.code}")

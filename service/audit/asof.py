@@ -18,7 +18,8 @@ Which events are replayed (and what that costs):
 The events of the plenaries that bear on the document (at the region, above it and, for a
 kab/kota, at the kecamatan below it; by aggregate id; every plenary event by topic for the
 whole-log case) are replayed too, so the `plenary` part of a recap and a plenary's own document
-are answered as they stood.
+are answered as they stood; so are the disputes and the determination (by topic, with the
+whole log), which make the `result` of the contest's top region.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ from service.audit.events import decode
 from service.bootstrap import Services
 from service.config import DatabaseConfig
 from service.read.projections.base import LoggedEvent
+from service.read.projections.disputes import DISPUTE_TOPICS, DisputeProjection
 from service.read.projections.plenary import PLENARY_EVENTS, PlenaryProjection
 from service.read.projections.recap import RecapProjection
 from service.read.queries import RecapQueries
@@ -136,7 +138,7 @@ def _events_shaping(
         raw = _setup_events(services, election_id, contest_id, position)
         raw += _by_topic(services, BATCH_TOPICS, position)
         raw += _by_topic(services, list(TpsResult.RESULT_TOPICS), position)
-        raw += _by_topic(services, PLENARY_TOPICS, position)
+        raw += _by_topic(services, [*PLENARY_TOPICS, *sorted(DISPUTE_TOPICS)], position)
         return raw
     return _events_under(services, election_id, contest_id, code, position)
 
@@ -254,10 +256,14 @@ def replay_recap(
     progress: Callable[[int], None] | None = None,
     contests: ContestLookup | None = None,
 ) -> None:
-    """Fold `events` (in log order) into fresh recap and plenary tables, as of `position`;
+    """Fold `events` (in log order) into fresh recap, plenary and dispute tables, as of `position`;
     `progress` hears how many are folded, a chunk at a time. Without `contests` (a published
     bundle checked offline) the contests come from the events replayed."""
-    projections: list[Any] = [RecapProjection(contests=contests), PlenaryProjection()]
+    projections: list[Any] = [
+        RecapProjection(contests=contests),
+        PlenaryProjection(),
+        DisputeProjection(),
+    ]
     db.execute_script(
         [
             *(s for p in projections for s in p.create_statements()),

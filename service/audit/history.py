@@ -2,8 +2,9 @@
 
 The history of a region in a contest is, in log order, every event of the TPS results of that
 contest at TPS under the region, and every event of the contest's plenaries at the region and
-at the kecamatan, kab/kota and province under it. Each event is given with its log position,
-time, actor, payload, leaf record and leaf hash (as in `GET /api/v1/audit/events`).
+at the kecamatan, kab/kota and province under it; at the contest's own region, also its
+disputes at the Court and the determination of its result. Each event is given with its log
+position, time, actor, payload, leaf record and leaf hash (as in `GET /api/v1/audit/events`).
 
 What a page costs:
 - a kab/kota, kecamatan or desa: the result aggregates are named by id (uuid5 of election,
@@ -20,6 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.codes import PLENARY_TIERS, Tier, is_within, normalise, tier_of, tps_code
+from domain.determination import Determination
 from domain.errors import InvalidInput, NotFound
 from domain.plenary import Plenary
 from domain.tps_result import TpsResult
@@ -53,6 +55,8 @@ def region_history(
         Plenary.create_id(election_id, contest_id, c)
         for c in _codes_under(services, election_id, code, plenaries=True)
     ]
+    if code == contest.region:
+        plenary_ids += _result_steps(services, election_id, contest_id)
     plenaries = raw_events_of(services.reads, plenary_ids, after, limit + 1)
     if tier_of(code) in (Tier.NASIONAL, Tier.PROVINSI):
         results = _scan_results(services, election_id, contest_id, code, after, limit + 1)
@@ -122,6 +126,18 @@ def _aggregate_page(
         "events": [describe(services.app, r, indexes.get(r["position"])) for r in page],
         "next_after": page[-1]["position"] if len(raw) > limit else None,
     }
+
+
+def _result_steps(services: Services, election_id: str, contest_id: str) -> list[UUID]:
+    """The aggregates of what followed the top plenary: its disputes and the determination."""
+    rows = services.reads.query(
+        "SELECT dispute_id FROM dispute WHERE election_id = %s AND contest_id = %s",
+        (election_id, contest_id),
+    )
+    return [
+        *(UUID(r["dispute_id"]) for r in rows),
+        Determination.create_id(election_id, contest_id),
+    ]
 
 
 def _has_region(services: Services, election_id: str, code: str) -> bool:

@@ -9,11 +9,12 @@ from marshmallow import post_load
 from marshmallow import validate as v
 
 from domain.commands import CreateElection
-from domain.contests import Candidate, Contest, ContestKind, WinnerRule
+from domain.contests import DISPUTE_WINDOW_HOURS, Candidate, Contest, ContestKind, WinnerRule
 from service.input import load
 from service.input.fields import NAME_LENGTH, SLUG, Code, DomainChecked, Strict, Text, choice
 
 MAX_CANDIDATES = 99
+MAX_DISPUTE_WINDOW_HOURS = 24 * 30
 
 
 class ElectionCreateSchema(Strict):
@@ -45,6 +46,15 @@ class ContestSchema(Strict):
     candidates = f.List(
         f.Nested(CandidateSchema), required=True, validate=v.Length(1, MAX_CANDIDATES)
     )
+    dispute_window_hours = f.Integer(
+        load_default=DISPUTE_WINDOW_HOURS,
+        strict=True,
+        validate=v.Range(0, MAX_DISPUTE_WINDOW_HOURS),
+        metadata={
+            "description": "hours after the top plenary certifies before the result may be "
+            "determined (disputes at the Constitutional Court)"
+        },
+    )
 
     @post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> Contest:
@@ -56,6 +66,7 @@ class ContestSchema(Strict):
             winner_rule=data["winner_rule"],
             candidates=tuple(sorted(data["candidates"], key=lambda c: c.number)),
             name=data["name"].strip(),
+            dispute_window_hours=data["dispute_window_hours"],
         )
 
 

@@ -1,6 +1,7 @@
 """The certificate of a certification (D.Hasil) as a document: JSON, and a printable HTML page
 laid out like the official form (figures per child, totals, corrections, objections,
-signatures and refusals)."""
+signatures and refusals); and the certificate of a contest's determination (penetapan), the
+same way."""
 
 from __future__ import annotations
 
@@ -35,6 +36,19 @@ def certificate_document(contest: Contest, certificate: dict[str, Any]) -> dict[
         "contest_name": contest.name or contest.kind.title,
         "candidates": [{"number": c.number, "name": c.name} for c in contest.candidates],
         **certificate,
+        "proof": proof_path_for_event(position) if isinstance(position, int) else None,
+    }
+
+
+def determination_document(contest: Contest, determination: dict[str, Any]) -> dict[str, Any]:
+    """The determination as recorded, with the names a reader needs and the path of the proof
+    file of its event in the audit log."""
+    position = determination.get("position")
+    return {
+        "form": "PENETAPAN HASIL PEMILIHAN",
+        "contest_name": contest.name or contest.kind.title,
+        "candidates": [{"number": c.number, "name": c.name} for c in contest.candidates],
+        **determination,
         "proof": proof_path_for_event(position) if isinstance(position, int) else None,
     }
 
@@ -92,14 +106,21 @@ def _environment() -> Environment:
     return env
 
 
-def render_html(document: dict[str, Any], base_url: str, stylesheet: str, icon: str) -> str:
-    """The printable page: with the site's `base_url` it carries a QR code of the proof URL;
-    its style and icon are files (`stylesheet`, `icon` are their URLs), as the pages'
-    Content-Security-Policy allows no inline style."""
+def render_html(
+    document: dict[str, Any],
+    base_url: str,
+    stylesheet: str,
+    icon: str,
+    template: str = "d_hasil.html",
+) -> str:
+    """The printable page (a D.Hasil; `template="penetapan.html"` for a determination): with
+    the site's `base_url` it carries a QR code of the proof URL; its style and icon are files
+    (`stylesheet`, `icon` are their URLs), as the pages' Content-Security-Policy allows no
+    inline style."""
     proof_url = f"{base_url.rstrip('/')}{document['proof']}" if document.get("proof") else None
     return (
         _environment()
-        .get_template("d_hasil.html")
+        .get_template(template)
         .render(
             c=document,
             proof_url=proof_url,

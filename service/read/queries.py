@@ -10,6 +10,7 @@ from domain.contests import Contest
 from domain.errors import NotFound
 from domain.form import flatten, unflatten
 from domain.winner import Verdict, VerdictStatus, decide
+from service.read.dispute_queries import DisputeQueries
 from service.read.plenary_queries import PlenaryQueries
 from service.store.db import Database, Tx
 from service.store.reference import ContestLookup
@@ -20,7 +21,8 @@ SEARCH_LIMIT = 50
 # how far the recap has applied the log (every statement of a read shares one snapshot).
 REGION_WITH_TOTALS = (
     "SELECT r.code, r.name, r.tier, r.tps_total, r.dpt, t.sums, t.tps_reported, t.hard_tps, "
-    "t.soft_tps, (SELECT position FROM projection_position WHERE name = 'recap') AS at "
+    "t.soft_tps, t.tps_with_evidence, "
+    "(SELECT position FROM projection_position WHERE name = 'recap') AS at "
     "FROM {p}region r LEFT JOIN {p}recap_total t ON t.election_id = r.election_id "
     "AND t.contest_id = %s AND t.code = r.code"
 )
@@ -35,6 +37,7 @@ class RecapQueries:
         self.db = db
         self.p = prefix
         self.plenaries = PlenaryQueries(db, prefix)
+        self.disputes = DisputeQueries(db, prefix)
         # The process's reference data (service/store/reference.py) when there is one; a replay
         # or a published bundle reads the contests it replayed.
         self._contests = contests or _ContestsInReadModel(db, prefix)
@@ -88,6 +91,8 @@ class RecapQueries:
             document["children"] = self._children(tx, election_id, contest, code)
             document["position"] = int(region[0]["at"] or 0)
             self.plenaries.annotate(tx, contest, document)
+            top = code == contest.region
+            document["result"] = self.disputes.result(tx, contest) if top else None
         document["winner"] = None
         if code == contest.region:
             document["winner"] = self._verdict(contest, document)
@@ -109,7 +114,8 @@ class RecapQueries:
     ) -> list[dict[str, Any]]:
         desa = regions[0]["code"][:10]
         rows = tx.query(
-            f"SELECT tps, version, form, anomalies, hard, soft FROM {self.p}result_current "
+            f"SELECT tps, version, form, anomalies, hard, soft, has_evidence "
+            f"FROM {self.p}result_current "
             "WHERE election_id = %s AND contest_id = %s AND tps >= %s AND tps < %s",
             (eid, contest.contest_id, desa, desa + "~"),
         )
@@ -124,6 +130,7 @@ class RecapQueries:
                     "tps_reported": 1,
                     "hard_tps": row["hard"],
                     "soft_tps": row["soft"],
+                    "tps_with_evidence": row["has_evidence"],
                 }
             child = _figures(region, totals, contest)
             if row is not None:
@@ -277,6 +284,7 @@ def _figures(
     votes = {key: sums.get(f"votes.{key}", 0) for key in contest.candidate_keys}
     counted = sum(votes.values())
     reported = totals["tps_reported"] if totals else 0
+    with_evidence = totals["tps_with_evidence"] if totals else 0
     return {
         "code": region["code"],
         "name": region["name"],
@@ -289,6 +297,10 @@ def _figures(
         "tps_total": region["tps_total"],
         "tps_reported": reported,
         "progress": round(100 * reported / region["tps_total"], 2) if region["tps_total"] else 0.0,
+        "tps_with_evidence": with_evidence,
+        "evidence_progress": (
+            round(100 * with_evidence / region["tps_total"], 2) if region["tps_total"] else 0.0
+        ),
         "percentages": {
             k: round(100 * v / counted, 2) if counted else 0.0 for k, v in votes.items()
         },

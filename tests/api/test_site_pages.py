@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from api.app import create_app
 from service.bootstrap import Services
 from service.demo import jakarta
+from service.demo.loader import PHOTO_TPS
 
 E, C = jakarta.ELECTION["id"], jakarta.CONTEST["id"]
 SITE = f"/pemilu/{E}/{C}"
@@ -68,6 +69,7 @@ def test_a_region_page_shows_the_apis_figures_in_indonesian_format(
         assert field(page, key)[0] == indonesian(document[key])
     assert f'data-reported="{document["tps_reported"]}"' in page
     assert f'data-total="{document["tps_total"]}"' in page
+    assert f'data-with-evidence="{document["tps_with_evidence"]}"' in page  # photo progress
     for child in document["children"]:
         kind = "tps" if child["tier"] == "tps" else "wilayah"
         assert f'href="{SITE}/{kind}/{child["code"]}"' in page
@@ -81,6 +83,14 @@ def test_the_province_shows_the_2024_result_and_the_winner_rules_verdict(
     assert 'id="verdict"' in page and "Belum final" in page
     for tps in (jakarta.BALLOTS_SLIP_TPS, jakarta.EXTRA_BALLOTS_TPS):
         assert f'href="{SITE}/tps/{tps}"' in page
+
+
+def test_the_province_shows_how_many_tps_have_a_photo_of_their_c_hasil(web: FlaskClient) -> None:
+    document = web.get(f"{API}/regions/31").get_json()
+    assert document["tps_with_evidence"] == len(PHOTO_TPS)  # the demo's generated photos
+    page = html(web, f"{SITE}/wilayah/31")
+    assert f'<div id="evidence-progress" data-with-evidence="{len(PHOTO_TPS)}">' in page
+    assert "TPS dengan foto C.Hasil" in page
 
 
 def test_english_is_a_choice_with_english_number_formats(web: FlaskClient) -> None:

@@ -84,6 +84,8 @@ def check_region(driver: Any, site: LiveServer, code: str) -> None:
     progress = driver.find_element(By.CSS_SELECTOR, "#progress")
     assert progress.get_attribute("data-reported") == str(document["tps_reported"])
     assert progress.get_attribute("data-total") == str(document["tps_total"])
+    photos = driver.find_element(By.CSS_SELECTOR, "#evidence-progress")
+    assert photos.get_attribute("data-with-evidence") == str(document["tps_with_evidence"])
     rows = driver.find_elements(By.CSS_SELECTOR, "#children tbody tr")
     assert [r.get_attribute("data-code") for r in rows] == [c["code"] for c in document["children"]]
 

@@ -1,7 +1,7 @@
 """The projections side by side on PostgreSQL: the audit tree in a process of its own.
 
-The recap (with the plenary read model) and the audit tree read the same log and write
-disjoint tables, each with its own position, so nothing orders one after the other. In one
+The recap (with the plenary and dispute read models) and the audit tree read the same log and
+write disjoint tables, each with its own position, so nothing orders one after the other. In one
 process they take turns on one core; in two, each has a core while PostgreSQL writes for the
 other. SQLite takes one writer at a time, so there they stay in one runner.
 
@@ -35,7 +35,7 @@ from service.read.projections.runner import Progress, ProjectionRunner
 
 log = logging.getLogger("rekap.projections")
 
-GROUPS: tuple[tuple[str, ...], ...] = (("recap", "plenary"), ("merkle",))
+GROUPS: tuple[tuple[str, ...], ...] = (("recap", "plenary", "dispute"), ("merkle",))
 RESTART_DELAY = 1.0
 STOP_GRACE = 30.0  # seconds a child gets to finish its batch when asked to stop
 

@@ -27,6 +27,7 @@ PLENARY_EVENTS = (
     Plenary.Certified,
     Plenary.Reopened,
     Plenary.BelowReopened,
+    Plenary.ResultStepNoted,
 )
 PLENARY_TOPICS = frozenset(cls.TOPIC for cls in PLENARY_EVENTS)
 KINDS = {
@@ -41,6 +42,7 @@ KINDS = {
     "Certified": "certified",
     "Reopened": "reopened",
     "BelowReopened": "below_reopened",
+    "ResultStepNoted": "result_step_noted",
 }
 
 
@@ -333,8 +335,9 @@ class PlenaryProjection:
                 "supersedes": event.supersedes,
                 "cascade_from": event.cascade_from,
             }
-        # BelowReopened
-        return {"code": event.code, "reason": event.reason}
+        if isinstance(event, Plenary.ResultStepNoted):
+            return {"step": event.step, "ref": event.ref}
+        return {"code": event.code, "reason": event.reason}  # BelowReopened
 
     def _resolved(
         self, tx: Tx, key: tuple[str, str, str], event: Any, at: str, position: int

@@ -19,6 +19,7 @@ from domain.form import form_from_document
 from domain.rules import check_form
 from domain.tps_result import TpsResult
 from service.read.projections.base import LoggedEvent
+from service.read.projections.evidence import add_evidence_columns, cites_evidence
 from service.read.projections.totals import NO_ANOMALIES, RecapTotals, TpsState, dumps
 from service.store.db import Tx
 from service.store.reference import ContestLookup
@@ -98,7 +99,8 @@ class RecapProjection:
             "contest_id TEXT NOT NULL, tps TEXT NOT NULL, version INTEGER NOT NULL, "
             "form TEXT NOT NULL, anomalies TEXT NOT NULL, hard INTEGER NOT NULL, "
             "soft INTEGER NOT NULL, submitted_at TEXT NOT NULL, updated_at TEXT NOT NULL, "
-            "position BIGINT NOT NULL, PRIMARY KEY (election_id, contest_id, tps))",
+            "position BIGINT NOT NULL, has_evidence INTEGER NOT NULL DEFAULT 0, "
+            "PRIMARY KEY (election_id, contest_id, tps))",
             # The anomalous TPS of a region are listed from this, not by scanning every TPS.
             f"CREATE INDEX IF NOT EXISTS {p}result_anomalous ON {p}result_current "
             "(election_id, contest_id, tps) WHERE hard > 0 OR soft > 0",
@@ -110,8 +112,13 @@ class RecapProjection:
             f"CREATE TABLE IF NOT EXISTS {p}recap_total (election_id TEXT NOT NULL, "
             "contest_id TEXT NOT NULL, code TEXT NOT NULL, sums TEXT NOT NULL, "
             "tps_reported INTEGER NOT NULL, hard_tps INTEGER NOT NULL, soft_tps INTEGER NOT NULL, "
-            "position BIGINT NOT NULL, PRIMARY KEY (election_id, contest_id, code))",
+            "position BIGINT NOT NULL, tps_with_evidence INTEGER NOT NULL DEFAULT 0, "
+            "PRIMARY KEY (election_id, contest_id, code))",
         ]
+
+    def upgrade(self, tx: Tx) -> None:
+        """Bring tables of an older rekap up to date (`rekap init`)."""
+        add_evidence_columns(tx, self.p)
 
     # -- applying events -------------------------------------------------------------------
 
@@ -267,6 +274,7 @@ class RecapProjection:
                 submitted_at=previous.submitted_at if previous else at,
                 updated_at=at,
                 position=logged.position,
+                has_evidence=cites_evidence(event, previous.has_evidence if previous else 0),
             )
             versions.append((*key, logged, at, current[key]))
         self._write_versions(tx, versions)
@@ -282,7 +290,8 @@ class RecapProjection:
             for i in range(0, len(codes), CHUNK):
                 condition, values = tx.any_of("tps", codes[i : i + CHUNK])
                 rows = tx.query(
-                    "SELECT tps, version, form, anomalies, submitted_at, updated_at, position "
+                    "SELECT tps, version, form, anomalies, submitted_at, updated_at, position, "
+                    "has_evidence "
                     f"FROM {self.p}result_current WHERE election_id = %s AND contest_id = %s "
                     f"AND {condition}",
                     (eid, cid, *values),
@@ -296,6 +305,7 @@ class RecapProjection:
                         r["updated_at"],
                         r["position"],
                         r["form"],
+                        r["has_evidence"],
                     )
         return found
 
@@ -352,11 +362,12 @@ class RecapProjection:
     def _write_current(self, tx: Tx, states: dict[Any, TpsState]) -> None:
         tx.insert_rows(
             f"INSERT INTO {self.p}result_current (election_id, contest_id, tps, version, form, "
-            "anomalies, hard, soft, submitted_at, updated_at, position) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+            "anomalies, hard, soft, submitted_at, updated_at, position, has_evidence) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (election_id, contest_id, tps) DO UPDATE SET version = excluded.version, "
             "form = excluded.form, anomalies = excluded.anomalies, hard = excluded.hard, "
-            "soft = excluded.soft, updated_at = excluded.updated_at, position = excluded.position",
+            "soft = excluded.soft, updated_at = excluded.updated_at, position = excluded.position, "
+            "has_evidence = excluded.has_evidence",
             [
                 (
                     *key,
@@ -368,6 +379,7 @@ class RecapProjection:
                     s.submitted_at,
                     s.updated_at,
                     s.position,
+                    s.has_evidence,
                 )
                 for key, s in states.items()
             ],

@@ -30,6 +30,7 @@ class TpsState:
     updated_at: str
     position: int
     form_json: str = ""
+    has_evidence: int = 0  # its result cites an evidence page (evidence.py)
 
     @property
     def text(self) -> str:
@@ -53,6 +54,7 @@ class RegionDelta:
     hard: int = 0
     soft: int = 0
     position: int = 0
+    evidence: int = 0  # TPS with evidence
 
     def add(self, boxes: list[int] | tuple[int, ...]) -> None:
         self.boxes = [a + b for a, b in zip(self.boxes, boxes, strict=True)]
@@ -92,6 +94,7 @@ class RecapTotals:
             delta.reported += 0 if old else 1
             delta.hard += new.hard - (old.hard if old else 0)
             delta.soft += new.soft - (old.soft if old else 0)
+            delta.evidence += new.has_evidence - (old.has_evidence if old else 0)
             delta.position = max(delta.position, new.position)
         deltas: dict[tuple[str, str, str], RegionDelta] = {}
         for (eid, cid, desa), part in by_desa.items():
@@ -99,18 +102,24 @@ class RecapTotals:
                 delta = deltas.get((eid, cid, region))
                 if delta is None:
                     deltas[(eid, cid, region)] = RegionDelta(
-                        list(part.boxes), part.reported, part.hard, part.soft, part.position
+                        list(part.boxes),
+                        part.reported,
+                        part.hard,
+                        part.soft,
+                        part.position,
+                        part.evidence,
                     )
                     continue
                 delta.add(part.boxes)
                 delta.reported += part.reported
                 delta.hard += part.hard
                 delta.soft += part.soft
+                delta.evidence += part.evidence
                 delta.position = max(delta.position, part.position)
         existing = self._load_totals(tx, list(deltas))
         rows = []
         for key, delta in deltas.items():
-            sums, reported, hard, soft = existing.get(key, ({}, 0, 0, 0))
+            sums, reported, hard, soft, evidence = existing.get(key, ({}, 0, 0, 0, 0))
             for name, value in zip(self._layout(key[0], key[1]).names, delta.boxes, strict=True):
                 sums[name] = sums.get(name, 0) + value
             rows.append(
@@ -121,14 +130,17 @@ class RecapTotals:
                     hard + delta.hard,
                     soft + delta.soft,
                     delta.position,
+                    evidence + delta.evidence,
                 )
             )
         tx.insert_rows(
             f"INSERT INTO {self.p}recap_total (election_id, contest_id, code, sums, tps_reported, "
-            "hard_tps, soft_tps, position) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+            "hard_tps, soft_tps, position, tps_with_evidence) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
             "ON CONFLICT (election_id, contest_id, code) DO UPDATE SET sums = excluded.sums, "
             "tps_reported = excluded.tps_reported, hard_tps = excluded.hard_tps, "
-            "soft_tps = excluded.soft_tps, position = excluded.position",
+            "soft_tps = excluded.soft_tps, position = excluded.position, "
+            "tps_with_evidence = excluded.tps_with_evidence",
             rows,
         )
 
@@ -150,7 +162,7 @@ class RecapTotals:
             for i in range(0, len(codes), CHUNK):
                 condition, values = tx.any_of("code", codes[i : i + CHUNK])
                 rows = tx.query(
-                    "SELECT code, sums, tps_reported, hard_tps, soft_tps "
+                    "SELECT code, sums, tps_reported, hard_tps, soft_tps, tps_with_evidence "
                     f"FROM {self.p}recap_total WHERE election_id = %s AND contest_id = %s "
                     f"AND {condition}",
                     (eid, cid, *values),
@@ -161,5 +173,6 @@ class RecapTotals:
                         r["tps_reported"],
                         r["hard_tps"],
                         r["soft_tps"],
+                        r["tps_with_evidence"],
                     )
         return found

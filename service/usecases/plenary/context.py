@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
@@ -25,6 +26,11 @@ from service.store.reference import Reference
 log = logging.getLogger("rekap.plenary")
 
 SYNC_TIMEOUT = 30.0
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -36,6 +42,7 @@ class PlenaryContext:
     ref: Reference
     runner: ProjectionRunner
     prefix: str = ""  # of the recap tables the figures are read from
+    clock: Clock = utc_now  # "now", against which a dispute window has passed (tests move it)
 
 
 @dataclass(frozen=True)
