@@ -57,6 +57,7 @@ def make_settings(backend: str, directory: Path) -> tuple[Settings, str | None]:
         "REKAP_EVIDENCE_DIR": str(directory / "evidence"),
         "REKAP_AUDIT_KEY": str(directory / "audit-key.pem"),
         "REKAP_TOTP_KEY": str(directory / "totp-key"),
+        "REKAP_WITNESSES": str(directory / "witnesses.txt"),
         "REKAP_POOL_SIZE": "4",
     }
     if backend == "sqlite":

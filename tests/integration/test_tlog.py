@@ -250,7 +250,8 @@ def test_a_witness_cosigns_consistent_growth_and_refuses_a_fork_at_the_same_size
 
     # The log re-signs another root at the size the witness holds, and serves it as latest.
     head = log.latest()
-    forged = log.signer.sign(head.size, "ab" * 32, origin=head.origin)
+    # Signed at the stored head's own time: signing "now" would not match it across a second.
+    forged = log.signer.sign(head.size, "ab" * 32, head.timestamp, origin=head.origin)
     with log.db.transaction() as tx:
         tx.execute(
             "UPDATE audit_tree_head SET root = %s, signature = %s WHERE size = %s",
