@@ -159,6 +159,9 @@ class RegionFiguresSchema(Strict):
         metadata={"description": "TPS whose current result cites a C.Hasil photo or PDF"}
     )
     evidence_progress = f.Float(metadata={"description": "tps_with_evidence in percent of TPS"})
+    tps_read_in_plenary = f.Integer(
+        metadata={"description": "TPS whose result was read from its C.Hasil in plenary"}
+    )
     percentages = f.Dict(keys=f.String(), values=f.Float(), required=True)
     anomalies = f.Nested(AnomalyCountsSchema, required=True)
     figures = f.Dict(allow_none=True, metadata={"description": "every box of the form, summed"})
@@ -178,6 +181,9 @@ class WinnerSchema(Strict):
 
 class RegionRecapSchema(RegionFiguresSchema):
     children = f.List(f.Nested(RegionFiguresSchema), required=True)
+    read_in_plenary = f.List(
+        f.String(), metadata={"description": "those TPS (the first 100), in code order"}
+    )
     plenary = f.Dict(allow_none=True)
     winner = f.Nested(WinnerSchema, allow_none=True)
     result = f.String(

@@ -91,6 +91,16 @@ class CorrectInPlenary:
 
 
 @dataclass(frozen=True)
+class ReadResultInPlenary:
+    """The first result of a TPS whose upload never came, read from its sealed C.Hasil."""
+
+    tps: str
+    form: Document
+    reason: str
+    evidence: tuple[EvidencePage, ...] = ()
+
+
+@dataclass(frozen=True)
 class ResolveObjection:
     objection_id: str
     accepted: bool

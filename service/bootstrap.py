@@ -79,7 +79,9 @@ def build_services(settings: Settings | None = None) -> Services:
     )
     reads = Reads(db, replicas, runner.position)
     evidence = EvidenceStore(settings.evidence_dir)
-    plenary = PlenaryContext(app=app, db=db, ref=ref, runner=runner)
+    plenary = PlenaryContext(
+        app=app, db=db, ref=ref, runner=runner, evidence_exists=evidence.exists
+    )
     ref.region_name_in_read_model = partial(region_name_in_read_model, plenary)
     return Services(
         settings=settings,

@@ -118,6 +118,7 @@ def test_fuzzed_plenary_writes_are_never_a_5xx_and_store_nothing_when_refused(
     resolution = {"accepted": True, "note": "diterima", "correction": fix}
     fuzzer.document(f"{url}/objections/910101-1/resolution", resolution, ppk)
     fuzzer.document(f"{url}/corrections", {**fix, "objection_id": None}, ppk)
+    fuzzer.document(f"{url}/results", {**fix, "evidence": []}, ppk)
     fuzzer.document(f"{url}/anomalies/{TPS[0]}/acceptance", {"reason": "diterima"}, ppk)
     answer = {"followed": True, "answer": "ya"}
     fuzzer.document(f"{url}/recommendations/910101-r1/answer", answer, ppk)

@@ -60,6 +60,9 @@ def certify(
         recap_position = int(
             tx.scalar("SELECT position FROM projection_position WHERE name = 'recap'") or 0
         )
+    for row in figures.get("tps", []):
+        if row["code"] in plenary.minutes.read:
+            row["read_in_plenary"] = True
     relied_on = {
         "recap_position": recap_position,
         "plenary_version": plenary.version,
