@@ -139,6 +139,9 @@ class Refusal:
 class Certify:
     signed_by: tuple[str, ...]
     refusals: tuple[Refusal, ...] = ()
+    # The figures the certificate must hold (a certification replayed from a node): refused
+    # when the figures here differ, rather than certify other figures than the node did.
+    expect: Document | None = None
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from service.read.projections.plenary import PlenaryProjection
 from service.read.projections.recap import RecapProjection
 from service.read.projections.runner import ProjectionRunner
 from service.read.queries import RecapQueries
+from service.store import sync_log
 from service.store.application import Rekap, build_application
 from service.store.db import Database, ensure_schema
 from service.store.evidence import EvidenceStore
@@ -114,5 +115,6 @@ def init_store(settings: Settings | None = None) -> None:
     try:
         services.runner.create_tables()
         services.tokens.create_table()
+        sync_log.create_tables(services.db)
     finally:
         services.close()
