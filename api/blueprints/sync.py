@@ -64,7 +64,11 @@ def sync(command: Any) -> Any:
     rule and access check, and answered `applied`, `already_applied` (its id is in the log) or
     `conflict` with the reason; a step is applied whole or not at all. Events keep the step's
     origin (node, step id, original time, who pushed) in their actor."""
-    ctx = SyncContext(plenary=services().plenary, results=services().results)
+    ctx = SyncContext(
+        plenary=services().plenary,
+        results=services().results,
+        keep_evidence=lambda data: services().evidence.put(data).sha256,
+    )
     return push(ctx, current_actor(), command)
 
 

@@ -5,6 +5,7 @@ step is replayed (service/usecases/sync.py)."""
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,11 +14,12 @@ from marshmallow import fields as f
 from marshmallow import post_load
 from marshmallow import validate as v
 
-from domain.errors import DomainError
+from domain.errors import DomainError, FieldError, InvalidInput
 from service.input import load
-from service.input.fields import ID, Code, Moment, Strict
+from service.input.fields import ID, SHA256, Code, Moment, Strict
 
 MAX_STEPS = 20_000
+MAX_EVIDENCE_BASE64 = 14 * 1024 * 1024  # a page of 10 MiB at most, as base64
 # What a node may have done, by the API route each kind replays.
 PLENARY_STEPS = (
     "open",  # POST .../plenaries/{code}/open
@@ -67,6 +69,7 @@ class Push:
     election: str
     region: str
     steps: tuple[Step | Unreadable, ...]
+    evidence: tuple[tuple[str, bytes], ...] = ()  # (sha256, bytes) of the pages steps cite
 
 
 class StepSchema(Strict):
@@ -82,6 +85,15 @@ class StepSchema(Strict):
     expect = f.Dict(keys=f.String(), allow_none=True, load_default=None)
 
 
+class EvidenceFileSchema(Strict):
+    sha256 = f.String(required=True, validate=SHA256)
+    data = f.String(
+        required=True,
+        validate=v.Length(max=MAX_EVIDENCE_BASE64),
+        metadata={"description": "the file's bytes, base64"},
+    )
+
+
 class PushSchema(Strict):
     node = f.String(required=True, validate=ID, metadata={"description": "the node's id"})
     election = f.String(required=True, validate=ID)
@@ -91,6 +103,11 @@ class PushSchema(Strict):
         required=True,
         validate=v.Length(max=MAX_STEPS),
         metadata={"description": "in the order the node did them; each loaded alone"},
+    )
+    evidence = f.List(
+        f.Nested(EvidenceFileSchema),
+        load_default=list,
+        metadata={"description": "the evidence pages the steps cite, for central to keep"},
     )
 
     @post_load
@@ -111,4 +128,11 @@ def _push(fields: dict[str, Any]) -> Push:
         except DomainError as exc:
             named = raw.get("id")
             steps.append(Unreadable(named if isinstance(named, str) else None, exc))
-    return Push(fields["node"], fields["election"], fields["region"], tuple(steps))
+    files = []
+    for i, page in enumerate(fields["evidence"]):
+        try:
+            files.append((page["sha256"], base64.b64decode(page["data"], validate=True)))
+        except ValueError:
+            message = "not base64"
+            raise InvalidInput(message, [FieldError(f"evidence.{i}.data", message)]) from None
+    return Push(fields["node"], fields["election"], fields["region"], tuple(steps), tuple(files))

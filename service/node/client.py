@@ -5,6 +5,7 @@ put a cut in the link."""
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.parse
@@ -61,11 +62,13 @@ def push(
     size = batch if batch > 0 else max(1, len(steps))
     answers: list[dict[str, Any]] = []
     for start in range(0, max(1, len(steps)), size):
+        chunk = steps[start : start + size]
         document = {
             "node": node["node"],
             "election": node["election"],
             "region": node["region"],
-            "steps": steps[start : start + size],
+            "steps": chunk,
+            "evidence": _evidence(services, chunk),
         }
         status, answer = send("POST", f"{url.rstrip('/')}/api/v1/sync", document, headers)
         if status != 200:
@@ -76,6 +79,22 @@ def push(
     for a in answers:
         counts[a["status"]] = counts.get(a["status"], 0) + 1
     return {"node": node["node"], "region": node["region"], "counts": counts, "steps": answers}
+
+
+def _evidence(services: Services, steps: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The pages the steps cite that the node holds, for central to keep."""
+    digests = {
+        page["sha256"]
+        for step in steps
+        for page in step["body"].get("evidence") or []
+        if isinstance(page, dict) and isinstance(page.get("sha256"), str)
+    }
+    files = []
+    for digest in sorted(digests):
+        if services.evidence.exists(digest):
+            path, _ = services.evidence.open(digest)
+            files.append({"sha256": digest, "data": base64.b64encode(path.read_bytes()).decode()})
+    return files
 
 
 def fetch_bundle(url: str, election: str, region: str, send: Send = http) -> dict[str, Any]:

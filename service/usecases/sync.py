@@ -14,6 +14,7 @@ resumed after the link dropped midway, finds the steps done already in the log i
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -43,6 +44,7 @@ NODE_ROLES = (Role.KPPS, Role.OPERATOR, Role.PPK, Role.SAKSI, Role.BAWASLU)
 class SyncContext:
     plenary: PlenaryContext
     results: ResultsContext
+    keep_evidence: Callable[[bytes], str] | None = None  # stores a page; its sha256
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ def push(ctx: SyncContext, pusher: Actor, command: Push) -> dict[str, Any]:
         message = "a node holds one kecamatan (6 digits)"
         raise InvalidInput(message, [FieldError("region", message)])
     require_plenary_official(pusher, Tier.KECAMATAN, command.region)
+    _keep_evidence(ctx, command)
     answers = [_answer(ctx, pusher, command, step) for step in command.steps]
     counts: dict[str, int] = {}
     for answer in answers:
@@ -73,6 +76,21 @@ def push(ctx: SyncContext, pusher: Actor, command: Push) -> dict[str, Any]:
         "position": max(positions, default=ctx.plenary.runner.head()),
         "steps": answers,
     }
+
+
+def _keep_evidence(ctx: SyncContext, command: Push) -> None:
+    """The pages the steps cite, kept as an upload keeps them (checked to be a page by their
+    bytes); a file that is not the page it claims to be is not kept, so the step citing it
+    answers the conflict a submission citing an unknown page gets."""
+    if ctx.keep_evidence is None:
+        return
+    for sha256, data in command.evidence:
+        if hashlib.sha256(data).hexdigest() != sha256:
+            continue
+        try:
+            ctx.keep_evidence(data)
+        except InvalidInput:
+            continue
 
 
 def _answer(ctx: SyncContext, pusher: Actor, push: Push, step: Step | Unreadable) -> dict[str, Any]:

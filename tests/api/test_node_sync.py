@@ -26,6 +26,7 @@ K = "910101"
 MISSING = "9101011002001"  # its KPPS never uploaded
 FIXED = "9101011001001"  # a witness objects to its reading; the plenary corrects it
 READING = {"tps": MISSING, "form": form(MISSING, v1=71), "reason": "dibacakan dari C.Hasil"}
+PHOTO = b"%PDF-1.4 C.Hasil TPS 91.01.01.1002.001, dibacakan dalam pleno"
 FIX = {"tps": FIXED, "form": form(FIXED, v1=49), "reason": "dibaca ulang dari C.Hasil"}
 
 
@@ -41,7 +42,10 @@ def run_offline_plenary(node: Services) -> None:
     ppk = bearer(node, "ppk", K)
     saksi = bearer(node, "saksi", "91", contest=CONTEST, candidate=2)
     post(web, ppk, "open")
-    post(web, ppk, "results", READING)
+    photo = web.post("/api/v1/evidence", data=PHOTO, headers=ppk, content_type="application/pdf")
+    assert photo.status_code == 201, photo.json
+    evidence = [{"page": 1, "sha256": photo.json["sha256"]}]
+    post(web, ppk, "results", {**READING, "evidence": evidence})
     objection = {"subject": "tps", "target": FIXED, "detail": "suara paslon 1 salah baca"}
     oid = post(web, saksi, "objections", objection)["objection_id"]
     resolution = {"accepted": True, "note": "diterima", "correction": FIX}
@@ -106,6 +110,8 @@ def test_a_plenary_run_offline_and_pushed_leaves_central_equal_to_the_node(
         assert [m["actor"]["role"] for m in minutes] == ["ppk", "ppk", "saksi", "ppk", "ppk", "ppk"]
         history = client.get(f"{BASE}/tps/{MISSING}/history").json["events"]
         assert history[0]["actor"]["origin"]["node"] == node_id
+        digest = history[0]["payload"]["evidence"][0]["sha256"]
+        assert client.get(f"/api/v1/evidence/{digest}").data == PHOTO  # carried by the push
         assert history[0]["payload"]["source"] == "plenary"
         audit = client.get("/api/v1/audit/events?limit=1000").json["events"]
         assert any((e["actor"] or {}).get("origin", {}).get("node") == node_id for e in audit)
