@@ -8,12 +8,14 @@ from typing import Any
 from marshmallow import fields as f
 
 from api.auth import current_actor, public, requires
-from api.http import Blueprint, body_limit, problems, public_read, services
-from api.schemas import Strict
+from api.http import Blueprint, await_position, body_limit, problems, public_read, services
+from api.schemas import Strict, WaitForArgs
 from domain.access import Role
+from domain.codes import normalise
 from service.input.fields import ID, Code
 from service.input.sync import PushSchema
 from service.node.bundle import export
+from service.read.reconciliation import reconciliation
 from service.usecases.sync import SyncContext, push
 
 blp = Blueprint(
@@ -70,6 +72,54 @@ def sync(command: Any) -> Any:
         keep_evidence=lambda data: services().evidence.put(data).sha256,
     )
     return push(ctx, current_actor(), command)
+
+
+class ReconciliationSchema(Strict):
+    election = f.String(required=True)
+    contest = f.String(required=True)
+    code = f.String(required=True)
+    name = f.String(allow_none=True)
+    tier = f.String(required=True)
+    tps_total = f.Integer(required=True)
+    uploaded = f.Integer(required=True, metadata={"description": "first result by upload"})
+    read_in_plenary = f.Integer(
+        required=True, metadata={"description": "first result read from the C.Hasil in plenary"}
+    )
+    from_node = f.Integer(
+        required=True, metadata={"description": "TPS with a result version from a node"}
+    )
+    missing = f.Integer(required=True, metadata={"description": "TPS without a result"})
+    open_conflicts = f.Integer(required=True)
+    with_work = f.List(
+        f.String(),
+        required=True,
+        metadata={
+            "description": "kecamatan with work left: a TPS without result, a plenary not "
+            "certified, or a conflict open"
+        },
+    )
+    kecamatan = f.List(f.Dict(), required=True)
+    conflicts = f.List(
+        f.Dict(),
+        required=True,
+        metadata={"description": "steps pushed by nodes that central could not apply, still open"},
+    )
+    position = f.Integer(required=True)
+
+
+@blp.route("/elections/<eid>/contests/<cid>/reconciliation/<code>", methods=["GET"])
+@public
+@blp.arguments(WaitForArgs, location="query", as_kwargs=True)
+@blp.response(200, ReconciliationSchema)
+@problems(blp, 400, 404, 503)
+def reconciliation_of(eid: str, cid: str, code: str, wait_for: int | None = None) -> Any:
+    """How the results of a region's kecamatan arrived: by upload, read in plenary, from an
+    offline node; the TPS still missing; the conflicts of node pushes still open (a conflict is
+    settled when its step is applied after all, or its kecamatan's plenary certifies here after
+    it); and which kecamatan still have work."""
+    await_position(wait_for)
+    contest = services().queries.contest(eid, cid)
+    return public_read(reconciliation(services().db, contest, normalise(code)))
 
 
 @blp.route("/sync/export", methods=["GET"])

@@ -35,14 +35,16 @@ def create_tables(db: Database) -> None:
 
 
 def record_conflict(db: Database, row: dict[str, Any]) -> None:
-    """Keep (or refresh) the conflict of one step; `position` is the log's head when reported."""
+    """Keep (or refresh) the conflict of one step; `position` is the log's head when first
+    reported."""
     values = {
         **row,
         "detail": json.dumps(row["detail"], sort_keys=True),
         "reported_at": datetime.now(UTC).isoformat(),
     }
     columns = list(values)
-    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "step_id")
+    # a conflict reported again keeps its first position: settled once, it stays settled
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c not in ("step_id", "position"))
     with db.transaction() as tx:
         tx.execute(
             f"INSERT INTO {TABLE} ({', '.join(columns)}) "
@@ -66,7 +68,7 @@ def conflicts_under(db: Any, election_id: str, contest_id: str, code: str) -> li
         f"FROM {TABLE} c LEFT JOIN plenary p ON p.election_id = c.election_id "
         "AND p.contest_id = c.contest_id AND p.code = c.region "
         "WHERE c.election_id = %s AND c.contest_id = %s AND c.region >= %s AND c.region < %s "
-        "ORDER BY c.position, c.step_id",
+        "ORDER BY c.position, c.done_at, c.step_id",
         (election_id, contest_id, low, high),
     )
     found = []

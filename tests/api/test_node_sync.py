@@ -116,6 +116,11 @@ def test_a_plenary_run_offline_and_pushed_leaves_central_equal_to_the_node(
         audit = client.get("/api/v1/audit/events?limit=1000").json["events"]
         assert any((e["actor"] or {}).get("origin", {}).get("node") == node_id for e in audit)
 
+        seen = client.get(f"{BASE}/reconciliation/{K}").json
+        counts = {k: seen[k] for k in ("tps_total", "uploaded", "read_in_plenary", "from_node")}
+        assert counts == {"tps_total": 3, "uploaded": 2, "read_in_plenary": 1, "from_node": 2}
+        assert seen["missing"] == 0 and seen["open_conflicts"] == 0 and seen["with_work"] == []
+
         # the same push again changes nothing
         head = central.runner.head()
         again = push(node, client, central)
@@ -165,6 +170,31 @@ def test_a_push_with_a_conflict_reports_it_and_loses_nothing_else(
             "conflict",
         ]
         assert central.runner.head() == head
+
+        # the kab/kota sees which kecamatan still has work, and why
+        seen = client.get(f"{BASE}/reconciliation/9101").json
+        assert seen["open_conflicts"] == 2 and seen["with_work"] == ["910101", "910102"]
+        assert [c["step"] for c in seen["conflicts"]] == [
+            again["steps"][1]["step"],
+            again["steps"][4]["step"],
+        ]
+        assert {c["kind"] for c in seen["conflicts"]} == {"result_read", "certification"}
+        row = seen["kecamatan"][0]
+        assert (row["code"], row["uploaded"], row["read_in_plenary"], row["from_node"]) == (
+            K,
+            3,
+            0,
+            1,
+        )
+        assert row["plenary"] == "open" and row["open_conflicts"] == 2
+        # the officials settle it on central: they certify the figures central holds
+        certified = client.post(
+            f"{BASE}/plenaries/{K}/certification", json=SIGN, headers=auth("ppk", K)
+        )
+        assert certified.status_code == 201, certified.json
+        central.runner.catch_up()
+        seen = client.get(f"{BASE}/reconciliation/9101").json
+        assert seen["open_conflicts"] == 0 and seen["with_work"] == ["910102"]
 
 
 def test_a_push_cut_midway_resumes_without_applying_anything_twice(
