@@ -89,7 +89,7 @@ class PlenaryListSchema(ma.Schema):
     plenaries = f.List(f.Dict())
 
 
-class CertificateArgs(Strict):
+class CertificateArgs(WaitForArgs):
     number = f.Integer(metadata={"description": "an earlier (superseded) certificate"})
     format = f.String(validate=v.OneOf(["json", "html"]))
 
@@ -265,13 +265,19 @@ def plenary(
 @public
 @blp.arguments(CertificateArgs, location="query", as_kwargs=True)
 @blp.response(200, description="the D.Hasil as JSON, or as a printable HTML page")
-@problems(blp, 404, 422)
+@problems(blp, 404, 422, 503)
 def certificate(
-    eid: str, cid: str, code: str, number: int | None = None, format: str | None = None
+    eid: str,
+    cid: str,
+    code: str,
+    number: int | None = None,
+    format: str | None = None,
+    wait_for: int | None = None,
 ) -> Any:
     """The certificate (D.Hasil) of the latest certification, or of `number`: figures per child
     and in total, corrections, objections and their outcome, signatures and refusals.
     `?format=html` (or Accept: text/html) gives the printable page."""
+    await_position(wait_for)
     contest = services().queries.contest(eid, cid)
     region = normalise(code)
     plenary_tier(contest, region)
