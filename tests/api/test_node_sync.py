@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
+from service.audit.verify import verify
 from service.bootstrap import Services
 from service.node import client as node_link
 from service.node.client import LinkError
@@ -125,6 +126,7 @@ def test_a_plenary_run_offline_and_pushed_leaves_central_equal_to_the_node(
         head = central.runner.head()
         again = push(node, client, central)
         assert again["counts"] == {"already_applied": 5}
+        assert verify(central).ok and verify(node).ok  # hashes and every read model, replayed
         assert central.runner.head() == head
         assert figures(central) == on_node
 

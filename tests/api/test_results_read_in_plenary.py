@@ -7,12 +7,19 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
 
+from domain.access import Actor, Role
+from domain.commands import RaiseObjection
+from domain.plenary import ObjectionSubject
 from service.bootstrap import Services
+from service.input import results as given_results
+from service.usecases import plenary as use
+from service.usecases.results import submit
 from tests.api.conftest import Auth, TotpAuth
 from tests.api.test_plenary_api import BASE, OFFICIAL, SIGN, form, post, read, submit_all
-from tests.factories import submission
+from tests.factories import CONTEST, ELECTION, kpps, submission
 from tests.totp_codes import code_now
 
 MISSING = "9101011002001"  # desa B of kecamatan 910101: its KPPS never uploaded
@@ -162,3 +169,39 @@ def test_a_token_with_a_second_factor_needs_its_code_to_read_a_result(
     assert client.get(f"{BASE}/tps/{MISSING}").status_code == 404
     read_in_plenary(client, {**ppk, "X-OTP": code_now(uri)})
     assert read(client, ready, f"tps/{MISSING}")["submitted"]["source"] == "plenary"
+
+
+def test_a_reading_that_loses_a_race_records_nothing_neither_on_the_tps_nor_in_the_minutes(
+    client: FlaskClient, ready: Services, auth: Auth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reading is saved in one call with its plenary's event: an upload that lands between
+    its checks and its save, or any plenary event (a certification, an objection), fails it."""
+    from service.usecases.plenary import reading
+
+    post(client, auth, "910101", "open")
+    ppk = auth(*OFFICIAL["910101"])
+    saved = reading.save_plenary
+    meanwhile: list[Any] = []
+
+    def racing(*args: Any, **kwargs: Any) -> Any:
+        meanwhile.pop()()
+        return saved(*args, **kwargs)
+
+    monkeypatch.setattr(reading, "save_plenary", racing)
+    bawaslu = Actor(id="bawaslu-91", role=Role.BAWASLU, scope="91")
+    objection = RaiseObjection(ObjectionSubject.PROCEDURE, "dibaca terlalu cepat")
+    meanwhile.append(
+        lambda: use.raise_objection(ready.plenary, bawaslu, ELECTION, CONTEST, "910101", objection)
+    )
+    version = read(client, ready, "plenaries/910101")["version"]
+    raced = read_in_plenary(client, ppk, status=409)
+    assert "changed meanwhile" in raced["detail"]
+    assert read(client, ready, "plenaries/910101")["version"] == version + 1  # the objection
+    assert client.get(f"{BASE}/tps/{MISSING}").status_code == 404
+
+    upload = given_results.submission(MISSING, submission(form(MISSING)))
+    meanwhile.append(lambda: submit(ready.results, kpps(MISSING), ELECTION, CONTEST, upload))
+    read_in_plenary(client, ppk, status=409)
+    minutes = read(client, ready, "plenaries/910101")["minutes"]
+    assert [m["kind"] for m in minutes] == ["opened", "objection_raised"]
+    assert read(client, ready, f"tps/{MISSING}")["submitted"]["source"] == "api"
