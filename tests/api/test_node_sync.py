@@ -18,10 +18,11 @@ from service.node import client as node_link
 from service.node.client import LinkError
 from service.node.local import state
 from service.node.steps import node_steps
-from tests.api.conftest import Auth
+from tests.api.conftest import Auth, TotpAuth
 from tests.api.test_plenary_api import BASE, SIGN, form, submit_all
 from tests.factories import CONTEST, ELECTION, submission
 from tests.nodes import CENTRAL, bearer, client_of, link, node_made_from, token
+from tests.totp_codes import code_now
 
 K = "910101"
 MISSING = "9101011002001"  # its KPPS never uploaded
@@ -285,3 +286,18 @@ def test_a_node_pulls_what_central_received_since(
         assert node_steps(node)[1] == []  # what came from central is not pushed back
         again = node_link.pull(node, CENTRAL, send=link(client))
         assert again["imported"] == 0 and again["present"] == pulled["present"] + 1
+
+
+def test_a_push_with_a_token_that_has_a_second_factor_needs_its_code(
+    central: Services, client: FlaskClient, totp_auth: TotpAuth, tmp_path: Path
+) -> None:
+    with node_made_from(central, tmp_path / "node", K) as node:
+        run_offline_plenary(node)
+        headers, uri = totp_auth("ppk", K)
+        ppk = headers["Authorization"].split()[1]
+        head = central.runner.head()
+        with pytest.raises(LinkError, match="401"):
+            node_link.push(node, CENTRAL, ppk, send=link(client))
+        assert central.runner.head() == head
+        report = node_link.push(node, CENTRAL, ppk, otp=code_now(uri), send=link(client))
+        assert report["counts"] == {"applied": 5}
