@@ -181,9 +181,6 @@ class WinnerSchema(Strict):
 
 class RegionRecapSchema(RegionFiguresSchema):
     children = f.List(f.Nested(RegionFiguresSchema), required=True)
-    read_in_plenary = f.List(
-        f.String(), metadata={"description": "those TPS (the first 100), in code order"}
-    )
     plenary = f.Dict(allow_none=True)
     winner = f.Nested(WinnerSchema, allow_none=True)
     result = f.String(
@@ -195,6 +192,10 @@ class RegionRecapSchema(RegionFiguresSchema):
         },
     )
     position = f.Integer(required=True)
+    read_in_plenary = f.List(
+        f.String(),
+        metadata={"description": "the TPS whose result was read in plenary (the first 100)"},
+    )
 
 
 class EvidenceOutSchema(Strict):

@@ -13,15 +13,5 @@ from api.blueprints.results import blp as results
 from api.blueprints.sync import blp as sync
 from api.blueprints.tlog import blp as tlog
 
-ALL_BLUEPRINTS = [
-    health,
-    elections,
-    results,
-    recap,
-    plenary,
-    disputes,
-    evidence,
-    audit,
-    tlog,
-    sync,
-]
+ALL_BLUEPRINTS = [health, elections, results, recap, plenary, disputes, evidence, audit, tlog]
+ALL_BLUEPRINTS.append(sync)  # the offline kecamatan nodes: push, pull, reconciliation
