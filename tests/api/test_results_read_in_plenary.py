@@ -46,8 +46,13 @@ def test_a_kecamatan_with_a_missing_upload_certifies_once_its_result_is_read_in_
     blocked = post(client, auth, "910101", "certification", SIGN, status=409)
     assert {"field": f"tps.{MISSING}", "message": "no result yet"} in blocked["errors"]
 
+    before = read(client, ready, "regions/910101")["position"]
     done = read_in_plenary(client, auth(*OFFICIAL["910101"]))
     assert done["tps"] == MISSING and done["tps_version"] == 1 and done["status"] == "open"
+    as_of = read(client, ready, f"regions/910101?as_of={before}")
+    assert as_of["tps_read_in_plenary"] == 0 and as_of["tps_reported"] == 2
+    as_of = read(client, ready, f"regions/910101?as_of={done['position']}")
+    assert as_of["tps_read_in_plenary"] == 1 and as_of["read_in_plenary"] == [MISSING]
 
     tps = read(client, ready, f"tps/{MISSING}")
     assert tps["form"]["votes"] == {"1": 71, "2": 50, "3": 40}
@@ -103,6 +108,16 @@ def test_a_late_upload_conflicts_and_shows_the_figures_read_in_plenary(
     shown = late.json["read_in_plenary"]
     assert shown["plenary"] == "910101" and shown["version"] == 1
     assert shown["form"]["votes"] == {"1": 71, "2": 50, "3": 40}
+
+    bulk = client.post(
+        f"{BASE}/submissions:bulk",
+        json=[{"tps": MISSING, **submission(form(MISSING))}],
+        headers=auth("operator", "9101"),
+    )
+    assert bulk.status_code == 200
+    item = bulk.json["items"][0]
+    assert item["status"] == 409 and item["problem"]["code"] == "read_in_plenary"
+    assert item["problem"]["read_in_plenary"]["form"]["votes"]["1"] == 71
 
     # the same TPS again, or a TPS that has its upload, is a correction: 409
     again = read_in_plenary(client, ppk, status=409)
