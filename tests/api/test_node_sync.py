@@ -301,3 +301,27 @@ def test_a_push_with_a_token_that_has_a_second_factor_needs_its_code(
         assert central.runner.head() == head
         report = node_link.push(node, CENTRAL, ppk, otp=code_now(uri), send=link(client))
         assert report["counts"] == {"applied": 5}
+
+
+def test_a_plenary_opened_on_central_too_is_a_conflict_and_the_rest_applies(
+    central: Services, client: FlaskClient, auth: Auth, tmp_path: Path
+) -> None:
+    with node_made_from(central, tmp_path / "node", K) as node:
+        opened = client.post(f"{BASE}/plenaries/{K}/open", headers=auth("ppk", K))
+        assert opened.status_code == 201
+        run_offline_plenary(node)
+        report = push(node, client, central)
+        assert [s["status"] for s in report["steps"]] == [
+            "conflict",
+            "applied",
+            "applied",
+            "applied",
+            "applied",
+        ]
+        assert "already open" in report["steps"][0]["reason"]
+        on_node, on_central = figures(node), figures(central)
+        assert on_central["certificate"] == on_node["certificate"]
+        assert on_central["recap"] == on_node["recap"]
+        # settled by the certification that followed it
+        seen = client.get(f"{BASE}/reconciliation/{K}").json
+        assert seen["open_conflicts"] == 0 and seen["with_work"] == []
