@@ -60,6 +60,15 @@ def reconciliation(db: Database, contest: Contest, code: str) -> dict[str, Any]:
                 (eid, cid, low, high),
             )
         }
+        node_steps = {
+            r["code"]: int(r["steps"])
+            for r in tx.query(
+                "SELECT code, COUNT(*) AS steps FROM plenary_minutes WHERE election_id = %s "
+                "AND contest_id = %s AND code >= %s AND code < %s AND actor LIKE %s "
+                "GROUP BY code",
+                (eid, cid, low, high, FROM_NODE),
+            )
+        }
         position = int(
             tx.scalar("SELECT position FROM projection_position WHERE name = 'recap'") or 0
         )
@@ -69,6 +78,8 @@ def reconciliation(db: Database, contest: Contest, code: str) -> dict[str, Any]:
         if c["status"] == "open"
     ]
     rows = [_row(k, arrived.get(k["code"]), plenaries, conflicts) for k in kecamatan]
+    for row in rows:
+        row["plenary_steps_from_node"] = node_steps.get(row["code"], 0)
     total = {name: sum(r[name] for r in rows) for name in COUNTS}
     return {
         "election": eid,

@@ -122,6 +122,7 @@ def test_a_plenary_run_offline_and_pushed_leaves_central_equal_to_the_node(
         counts = {k: seen[k] for k in ("tps_total", "uploaded", "read_in_plenary", "from_node")}
         assert counts == {"tps_total": 3, "uploaded": 2, "read_in_plenary": 1, "from_node": 2}
         assert seen["missing"] == 0 and seen["open_conflicts"] == 0 and seen["with_work"] == []
+        assert seen["kecamatan"][0]["plenary_steps_from_node"] == 6  # with the correction
 
         # the same push again changes nothing
         head = central.runner.head()
