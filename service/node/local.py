@@ -14,7 +14,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from domain.access import SYSTEM
-from domain.errors import Conflict
+from domain.errors import Conflict, InvalidInput
 from service.bootstrap import Services
 from service.input import elections as given
 from service.node.bundle import aggregate_ids, contests_of
@@ -57,13 +57,20 @@ def init_node(services: Services, bundle: dict[str, Any]) -> dict[str, Any]:
     create_election(services.setup, SYSTEM, given.election(election))
     tree = {"regions": bundle["regions"], "tps": bundle["tps"]}
     load_regions(services.setup, SYSTEM, election["id"], [tree])
+    held, refused = [], {}
     for contest in contests_of(bundle):
-        define_contest(services.setup, SYSTEM, election["id"], contest)
+        try:
+            define_contest(services.setup, SYSTEM, election["id"], contest)
+        except InvalidInput as exc:  # a contest whose definition needs more than one kecamatan
+            refused[contest.contest_id] = exc.message
+            continue
+        held.append(contest.contest_id)
     node = {
         "node": str(uuid.uuid4()),
         "election": election["id"],
         "region": bundle["region"],
-        "contests": [c["id"] for c in bundle["contests"]],
+        "contests": held,
+        "contests_not_held": refused,
         "tps": [t["code"] for t in bundle["tps"]],
         "central_head": bundle["head"],
         "exported_at": bundle["exported_at"],
@@ -93,6 +100,8 @@ def import_events(
     different events of an aggregate is reported, and that aggregate is left as the node has
     it (the officials settle it; central's reconciliation view shows it)."""
     summary = Imported()
+    held = kecamatan_aggregates(node)  # the results and plenaries of the contests it holds
+    events = [e for e in events if UUID(e["originator_id"]) in held]
     mine = _own_versions(services, {UUID(e["originator_id"]) for e in events})
     stopped: set[UUID] = set()
     for e in sorted(events, key=lambda e: e["position"]):
