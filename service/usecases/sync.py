@@ -15,6 +15,7 @@ resumed after the link dropped midway, finds the steps done already in the log i
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -36,6 +37,8 @@ from service.usecases import results
 from service.usecases.plenary import PlenaryContext
 from service.usecases.results import ResultsContext
 
+# How an event names the step it replays (in its actor's origin), as the log stores it.
+STEP_NAMED = re.compile(rb'"step": ?"([^"\\]{1,100})"')
 # The roles a node's people act in: its kecamatan's KPPS, operator, PPK, witnesses, supervisors.
 NODE_ROLES = (Role.KPPS, Role.OPERATOR, Role.PPK, Role.SAKSI, Role.BAWASLU)
 
@@ -63,7 +66,8 @@ def push(ctx: SyncContext, pusher: Actor, command: Push) -> dict[str, Any]:
         raise InvalidInput(message, [FieldError("region", message)])
     require_plenary_official(pusher, Tier.KECAMATAN, command.region)
     _keep_evidence(ctx, command)
-    answers = [_answer(ctx, pusher, command, step) for step in command.steps]
+    applied = AppliedSteps(ctx)
+    answers = [_answer(ctx, applied, pusher, command, step) for step in command.steps]
     counts: dict[str, int] = {}
     for answer in answers:
         counts[answer["status"]] = counts.get(answer["status"], 0) + 1
@@ -93,12 +97,14 @@ def _keep_evidence(ctx: SyncContext, command: Push) -> None:
             continue
 
 
-def _answer(ctx: SyncContext, pusher: Actor, push: Push, step: Step | Unreadable) -> dict[str, Any]:
+def _answer(
+    ctx: SyncContext, applied: AppliedSteps, pusher: Actor, push: Push, step: Step | Unreadable
+) -> dict[str, Any]:
     if isinstance(step, Unreadable):
         return _conflict(step.id, step.error)
     try:
         actor = _node_actor(pusher, push, step)
-        found = _applied_at(ctx, _aggregate(push, step), step.id)
+        found = applied.position_of(_aggregate(push, step), step.id)
         if found:
             answer: dict[str, Any] = {"step": step.id, "status": "already_applied"}
             answer["position"] = found
@@ -179,15 +185,23 @@ def _aggregate(push: Push, step: Step) -> UUID:
     return TpsResult.create_id(push.election, step.contest, step.target)
 
 
-def _applied_at(ctx: SyncContext, aggregate: UUID, step_id: str) -> int | None:
-    """The log position of the event that names this step, if it was applied already."""
-    needle = f'"step": "{step_id}"'.encode()
-    compact = f'"step":"{step_id}"'.encode()
-    for event in raw_events_of(ctx.plenary.db, [aggregate]):
-        state = event["state"]
-        if needle in state or compact in state:  # type: ignore[operator]
-            return int(event["position"])  # type: ignore[call-overload]
-    return None
+class AppliedSteps:
+    """The steps each aggregate's events name, read once per push and then only what the log
+    added since (a plenary of a thousand steps is not read a thousand times)."""
+
+    def __init__(self, ctx: SyncContext) -> None:
+        self.ctx = ctx
+        self.seen: dict[UUID, tuple[int, dict[str, int]]] = {}
+
+    def position_of(self, aggregate: UUID, step_id: str) -> int | None:
+        after, steps = self.seen.get(aggregate, (0, {}))
+        for event in raw_events_of(self.ctx.plenary.db, [aggregate], after=after):
+            position = int(event["position"])  # type: ignore[call-overload]
+            for named in STEP_NAMED.findall(event["state"]):  # type: ignore[arg-type]
+                steps.setdefault(named.decode(), position)
+            after = max(after, position)
+        self.seen[aggregate] = (after, steps)
+        return steps.get(step_id)
 
 
 # -- the replay of each kind of step, through the use case of its API route --------------------
