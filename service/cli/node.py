@@ -33,7 +33,9 @@ def add_commands(sub: Any, command: Command) -> None:
     )
     p.add_argument("file", type=Path)
     p = command("pull", cmd_pull, "bring in what central received for the kecamatan", node)
-    p.add_argument("--from", dest="url", required=True, help="central's URL")
+    p.add_argument(
+        "--from", dest="url", required=True, help="central's URL, or a newer export FILE"
+    )
     p = command(
         "push",
         cmd_push,
@@ -79,9 +81,13 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
+    source = Path(args.url)
     with store() as services:
         try:
-            summary = pull(services, args.url)
+            if "://" not in args.url and source.exists():  # a newer export, on a USB stick
+                summary = local.pull(services, bundle.read(source))
+            else:
+                summary = pull(services, args.url)
         except LinkError as exc:
             raise CliError(str(exc)) from None
         catch_up(services)
