@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from domain.plenary import Plenary, PlenaryStatus
+from service.read.projections import plenary_reads
 from service.read.projections.base import LoggedEvent
 from service.store.db import Tx
 
@@ -28,6 +29,7 @@ PLENARY_EVENTS = (
     Plenary.Reopened,
     Plenary.BelowReopened,
     Plenary.ResultStepNoted,
+    Plenary.ResultRead,
 )
 PLENARY_TOPICS = frozenset(cls.TOPIC for cls in PLENARY_EVENTS)
 KINDS = {
@@ -43,6 +45,7 @@ KINDS = {
     "Reopened": "reopened",
     "BelowReopened": "below_reopened",
     "ResultStepNoted": "result_step_noted",
+    "ResultRead": "result_read",
 }
 
 
@@ -75,6 +78,7 @@ class PlenaryProjection:
             (f"{self.p}plenary_objection", [*key, "objection_id"]),
             (f"{self.p}plenary_correction", [*key, "code", "version"]),
             (f"{self.p}plenary_acceptance", [*key, "tps", "result_version", "code"]),
+            (f"{self.p}{plenary_reads.TABLE}", [*key, "tps"]),
         ]
 
     def table_names(self) -> list[str]:
@@ -87,6 +91,7 @@ class PlenaryProjection:
                 "plenary_objection",
                 "plenary_correction",
                 "plenary_acceptance",
+                plenary_reads.TABLE,
             )
         ]
 
@@ -124,6 +129,7 @@ class PlenaryProjection:
             "result_version INTEGER NOT NULL, code TEXT NOT NULL, rules TEXT NOT NULL, "
             "reason TEXT NOT NULL, at TEXT NOT NULL, position BIGINT NOT NULL, "
             "PRIMARY KEY (election_id, contest_id, tps, result_version, code))",
+            *plenary_reads.create_statements(p),
         ]
 
     # -- applying events -------------------------------------------------------------------
@@ -321,7 +327,7 @@ class PlenaryProjection:
                 "number": event.number,
                 "signed_by": event.certificate["signed_by"],
                 "refusals": event.certificate["refusals"],
-                "totals": _summary(event.certificate["figures"]["total"]),
+                "totals": plenary_reads.summary(event.certificate["figures"]["total"]),
             }
         if isinstance(event, Plenary.Reopened):
             tx.execute(
@@ -335,6 +341,8 @@ class PlenaryProjection:
                 "supersedes": event.supersedes,
                 "cascade_from": event.cascade_from,
             }
+        if isinstance(event, Plenary.ResultRead):
+            return plenary_reads.record(tx, self.p, key, event, at, position, _dumps(event.actor))
         if isinstance(event, Plenary.ResultStepNoted):
             return {"step": event.step, "ref": event.ref}
         return {"code": event.code, "reason": event.reason}  # BelowReopened
@@ -377,10 +385,6 @@ class PlenaryProjection:
             "carried_from": document.get("origin") if event.carried else None,
             "carried_to": event.carried_to,
         }
-
-
-def _summary(figures: dict[str, Any]) -> dict[str, Any]:
-    return {k: figures.get(k) for k in ("votes", "valid", "invalid", "total")}
 
 
 def change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
