@@ -48,6 +48,9 @@ class ContestOutSchema(Strict):
     name = f.String()
     candidates = f.List(f.Nested(CandidateSchema), required=True)
     dispute_window_hours = f.Integer()
+    threshold = f.Float(metadata={"description": "legislative: percent of the valid votes"})
+    parties = f.List(f.Nested(CandidateSchema), metadata={"description": "legislative"})
+    districts = f.List(f.Dict(), metadata={"description": "legislative: the dapil"})
 
 
 class ContestCreatedSchema(PositionSchema):
