@@ -108,3 +108,13 @@ def read_form(contest: Contest, tps: str, document: Any, path: str = "form") -> 
     if contest.kind.by_party:
         return parse_form(document, contest.kind, [], path, ballot=district.ballot)
     return parse_form(document, contest.kind, district.candidate_keys, path)
+
+
+def votes_of(contest: Contest, code: str, sums: dict[str, int]) -> dict[str, int]:
+    """A region's `votes` from its summed boxes: each party's total (DPR, DPRD), or each of
+    its district's candidates (DPD, where the region lies inside one province; none above)."""
+    if contest.kind.by_party:
+        return {str(p.number): sums.get(f"votes.{p.number}.total", 0) for p in contest.parties}
+    district = contest.district_inside(code)
+    keys = district.candidate_keys if district is not None else []
+    return {k: sums.get(f"votes.{k}", 0) for k in keys}

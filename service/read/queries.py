@@ -9,9 +9,12 @@ from domain.codes import NATION, Tier, is_within, tier_of
 from domain.contests import Contest
 from domain.errors import NotFound
 from domain.form import flatten, unflatten
+from domain.legislative import votes_of
 from domain.winner import Verdict, VerdictStatus, decide
 from service.read.dispute_queries import DisputeQueries
+from service.read.legislative import LegislativeQueries
 from service.read.plenary_queries import PlenaryQueries
+from service.read.seats import SeatQueries
 from service.store.db import Database, Tx
 from service.store.reference import ContestLookup
 
@@ -38,6 +41,8 @@ class RecapQueries:
         self.p = prefix
         self.plenaries = PlenaryQueries(db, prefix)
         self.disputes = DisputeQueries(db, prefix)
+        self.legislative = LegislativeQueries(db, prefix)
+        self.seats = SeatQueries(db, prefix)
         # The process's reference data (service/store/reference.py) when there is one; a replay
         # or a published bundle reads the contests it replayed.
         self._contests = contests or _ContestsInReadModel(db, prefix)
@@ -93,8 +98,10 @@ class RecapQueries:
             self.plenaries.annotate(tx, contest, document)
             top = code == contest.region
             document["result"] = self.disputes.result(tx, contest) if top else None
+            if contest.is_legislative:
+                self.legislative.annotate(tx, contest, document)
         document["winner"] = None
-        if code == contest.region:
+        if code == contest.region and not contest.is_legislative:
             document["winner"] = self._verdict(contest, document)
         return document
 
@@ -281,7 +288,10 @@ def _figures(
     region: dict[str, Any], totals: dict[str, Any] | None, contest: Contest
 ) -> dict[str, Any]:
     sums = json.loads(totals["sums"]) if totals else {}
-    votes = {key: sums.get(f"votes.{key}", 0) for key in contest.candidate_keys}
+    if contest.is_legislative:
+        votes = votes_of(contest, region["code"], sums)
+    else:
+        votes = {key: sums.get(f"votes.{key}", 0) for key in contest.candidate_keys}
     counted = sum(votes.values())
     reported = totals["tps_reported"] if totals else 0
     with_evidence = totals["tps_with_evidence"] if totals else 0
