@@ -21,5 +21,4 @@ def seats(eid: str, cid: str, wait_for: int | None = None) -> Any:
     """The seats: provisional on the current figures until the contest's top plenary
     certifies, then final on the certified figures; every tie named with its rule."""
     await_position(wait_for)
-    queries = services().queries
-    return public_read(queries.seats.seats(queries.contest(eid, cid)))
+    return public_read(services().queries.seats(eid, cid))

@@ -42,7 +42,7 @@ class RecapQueries:
         self.plenaries = PlenaryQueries(db, prefix)
         self.disputes = DisputeQueries(db, prefix)
         self.legislative = LegislativeQueries(db, prefix)
-        self.seats = SeatQueries(db, prefix)
+        self._seats = SeatQueries(db, prefix)
         # The process's reference data (service/store/reference.py) when there is one; a replay
         # or a published bundle reads the contests it replayed.
         self._contests = contests or _ContestsInReadModel(db, prefix)
@@ -176,6 +176,10 @@ class RecapQueries:
         return Verdict(
             VerdictStatus.PENDING, contest.winner_rule, live.candidates, detail, live.facts
         ).to_dict()
+
+    def seats(self, election_id: str, contest_id: str) -> dict[str, Any]:
+        """The seats of a legislative contest (service/read/seats.py)."""
+        return self._seats.seats(self.contest(election_id, contest_id))
 
     # -- names, and finding a region by its name ---------------------------------------------
 

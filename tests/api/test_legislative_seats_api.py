@@ -193,3 +193,28 @@ def test_certifying_the_top_tier_turns_provisional_seats_final(
     assert "Caleg 1-1" in page and "Partai Satu" in page
     nation = read(client, ready, "dpr/regions/0")
     assert nation["plenary"]["status"] == "certified" and nation["winner"] is None
+
+
+def test_the_site_shows_districts_lists_and_seats_as_the_api_does(
+    client: FlaskClient, ready: Services, auth: Auth
+) -> None:
+    define(client, auth, dpr())
+    define(client, auth, dpd())
+    for tps in TPS:
+        submit(client, auth, "dpr", tps, pemilu_form(DPT[tps], dpr_votes(tps)))
+        votes = {"1": 40, "2": 10, "3": 25, "4": 5, "5": 30, "6": 2}
+        submit(client, auth, "dpd", tps, pemilu_form(DPT[tps], votes))
+    ready.runner.catch_up()
+    nation = client.get("/pemilu/test-2024/dpr/wilayah/0")
+    assert nation.status_code == 200
+    page = nation.get_data(as_text=True)
+    seats = read(client, ready, "dpr/seats")
+    for party, n in seats["seats"].items():
+        assert f'data-field="seats.{party}">{n}<' in page
+    assert 'data-district="9103"' in page and "UJI III" in page
+    inside = client.get("/pemilu/test-2024/dpr/wilayah/910101").get_data(as_text=True)
+    api = read(client, ready, "dpr/regions/910101")
+    assert "Caleg 1-1" in inside
+    assert f'data-field="parties.1.candidates.1">{api["parties"]["1"]["candidates"]["1"]}<' in inside
+    province = client.get("/pemilu/test-2024/dpd/wilayah/91?lang=en").get_data(as_text=True)
+    assert "Calon DPD 5" in province and 'data-field="votes.5">180<' in province
