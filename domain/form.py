@@ -213,6 +213,11 @@ def unflatten(flat: dict[str, int]) -> dict[str, Any]:
 _PATHS: dict[str, tuple[str, ...]] = {}
 
 
+def vote_count(box: Any) -> int:
+    """A candidate's votes, or a party's total on a DPR or DPRD form."""
+    return box["total"] if type(box) is dict else box
+
+
 def r11_box_in_range(value: int) -> bool:
     """R11 (schema): every box of the form holds 0 to 999 (three digits)."""
     return 0 <= value <= BOX_MAX

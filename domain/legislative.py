@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from domain.codes import Tier, tier_of
+from domain.codes import OVERSEAS, Tier, tier_of
 from domain.contests import Candidate, Contest
 from domain.districts import coverage_faults
 from domain.errors import ErrorList, FieldError, NotFound
@@ -45,6 +45,8 @@ def legislative_faults(contest: Contest, tps: Iterable[str]) -> list[FieldError]
             _dpd_district(d.regions, d.individuals, d.lists, d.seats, at, errors)
     if errors:
         return errors.errors
+    if not contest.kind.by_party:  # overseas voters vote for President and DPR only
+        tps = [code for code in tps if not code.startswith(OVERSEAS)]
     index = {d.code: i for i, d in enumerate(contest.districts)}
     for fault in coverage_faults(
         contest.region, {d.code: d.regions for d in contest.districts}, tps

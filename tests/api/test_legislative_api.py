@@ -233,3 +233,68 @@ def test_a_dpd_form_counts_the_provinces_candidates(
         )
     )
     assert "form.votes.7" in r
+
+
+def r12_slip(tps: str) -> dict[str, Any]:
+    """A DPR form whose party 1 total is written 5 short of its boxes (R12 only)."""
+    form = pemilu_form(DPT[tps], dpr_votes(tps))
+    form["votes"]["1"]["total"] -= 5
+    return form
+
+
+def test_corrections_before_and_in_the_plenary_take_the_legislative_form(
+    client: FlaskClient, ready: Services, auth: Auth
+) -> None:
+    define(client, auth, dpr())
+    first = submit(client, auth, "dpr", TPS[0], r12_slip(TPS[0]))
+    assert {a["rule"] for a in first["anomalies"]} == {"R12"}  # the party, and V.A
+    fixed = pemilu_form(DPT[TPS[0]], dpr_votes(TPS[0]))
+    r = client.post(
+        f"{BASE}/dpr/tps/{TPS[0]}/corrections",
+        json={"form": fixed, "reason": "total party 1 misread"},
+        headers={**auth("kpps", TPS[0]), "If-Match": '"1"'},
+    )
+    assert r.status_code == 201 and r.json["anomalies"] == [] and r.json["version"] == 2
+
+    submit(client, auth, "dpr", TPS[3], r12_slip(TPS[3]))
+    submit(client, auth, "dpr", TPS[4], pemilu_form(DPT[TPS[4]], dpr_votes(TPS[4])))
+    ppk = auth("ppk", "910102")
+    plenary = f"{BASE}/dpr/plenaries/910102"
+    assert client.post(f"{plenary}/open", headers=ppk).status_code == 201
+    sign = {"signed_by": ["Ketua PPK"]}
+    blocked = client.post(f"{plenary}/certification", json=sign, headers=ppk)
+    assert blocked.status_code == 409 and TPS[3] in str(blocked.json["errors"])
+    wrong = copy.deepcopy(fixed)  # the ballot of another district
+    r = client.post(
+        f"{plenary}/corrections",
+        json={"tps": TPS[3], "form": wrong, "reason": "x"},
+        headers=ppk,
+    )
+    assert "form.votes.1.candidates.3" in fields(r)
+    good = pemilu_form(DPT[TPS[3]], dpr_votes(TPS[3]))
+    r = client.post(
+        f"{plenary}/corrections",
+        json={"tps": TPS[3], "form": good, "reason": "recount of party 1's total"},
+        headers=ppk,
+    )
+    assert r.status_code == 201, r.json
+    assert client.post(f"{plenary}/certification", json=sign, headers=ppk).status_code == 201
+    ready.runner.catch_up()
+    kecamatan = client.get(f"{BASE}/dpr/regions/910102").json
+    assert kecamatan["anomalies"]["hard"] == 0
+    assert kecamatan["plenary"]["status"] == "certified"
+
+
+def test_a_legislative_region_reads_as_it_stood_at_a_past_position(
+    client: FlaskClient, ready: Services, auth: Auth
+) -> None:
+    define(client, auth, dpr())
+    then = submit(client, auth, "dpr", TPS[0], pemilu_form(DPT[TPS[0]], dpr_votes(TPS[0])))
+    submit(client, auth, "dpr", TPS[1], pemilu_form(DPT[TPS[1]], dpr_votes(TPS[1])))
+    ready.runner.catch_up()
+    now = client.get(f"{BASE}/dpr/regions/910101").json
+    past = client.get(f"{BASE}/dpr/regions/910101?as_of={then['position']}").json
+    assert now["parties"]["2"]["total"] == 2 * past["parties"]["2"]["total"] == 82
+    assert past["tps_reported"] == 1 and past["district"]["code"] == "9101"
+    nation = client.get(f"{BASE}/dpr/regions/0?as_of={then['position']}").json
+    assert nation["districts"][0]["votes"]["2"] == 41
