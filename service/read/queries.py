@@ -47,10 +47,13 @@ class RecapQueries:
         # or a published bundle reads the contests it replayed.
         self._contests = contests or _ContestsInReadModel(db, prefix)
         self._with_totals = REGION_WITH_TOTALS.format(p=prefix)
+        self._brief: dict[tuple[str, str], dict[str, Any]] = {}
 
     # -- elections -------------------------------------------------------------------------
 
-    def election(self, election_id: str) -> dict[str, Any]:
+    def election(self, election_id: str, brief: bool = False) -> dict[str, Any]:
+        """The election with its contests; `brief`: without a legislative contest's districts
+        and lists (the DPR's alone are megabytes; a contest never changes: kept once read)."""
         with self.db.transaction(write=False) as tx:
             row = tx.query(
                 f"SELECT election_id, name FROM {self.p}election WHERE election_id = %s",
@@ -58,15 +61,43 @@ class RecapQueries:
             )
             if not row:
                 raise NotFound(f"no election '{election_id}'")
-            contests = tx.query(
-                f"SELECT document FROM {self.p}contest WHERE election_id = %s ORDER BY contest_id",
+            if brief:
+                contests = self._brief_contests(tx, election_id)
+            else:
+                contests = [
+                    json.loads(c["document"])
+                    for c in tx.query(
+                        f"SELECT document FROM {self.p}contest WHERE election_id = %s "
+                        "ORDER BY contest_id",
+                        (election_id,),
+                    )
+                ]
+        return {"id": election_id, "name": row[0]["name"], "contests": contests}
+
+    def _brief_contests(self, tx: Tx, election_id: str) -> list[dict[str, Any]]:
+        ids = [
+            r["contest_id"]
+            for r in tx.query(
+                f"SELECT contest_id FROM {self.p}contest WHERE election_id = %s "
+                "ORDER BY contest_id",
                 (election_id,),
             )
-        return {
-            "id": election_id,
-            "name": row[0]["name"],
-            "contests": [json.loads(c["document"]) for c in contests],
-        }
+        ]
+        for cid in (c for c in ids if (election_id, c) not in self._brief):
+            document = json.loads(
+                tx.scalar(
+                    f"SELECT document FROM {self.p}contest WHERE election_id = %s "
+                    "AND contest_id = %s",
+                    (election_id, cid),
+                )
+            )
+            if "districts" in document:
+                document["seats"] = sum(d["seats"] for d in document["districts"])
+                document["districts"] = len(document.pop("districts"))
+                document["winner_rule"] = None
+                document["parties"] = len(document.get("parties", ()))
+            self._brief[(election_id, cid)] = document
+        return [self._brief[(election_id, c)] for c in ids]
 
     def elections(self) -> list[dict[str, Any]]:
         rows = self.db.query(f"SELECT election_id, name FROM {self.p}election ORDER BY election_id")
