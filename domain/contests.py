@@ -8,7 +8,7 @@ from enum import StrEnum
 from functools import cached_property
 from typing import Any
 
-from domain.codes import NATION, PLENARY_TIERS, TIER_ORDER, Tier, ancestors, tier_of
+from domain.codes import NATION, PLENARY_TIERS, TIER_ORDER, Tier, ancestors, is_within, tier_of
 from domain.errors import ErrorList, FieldError
 
 
@@ -208,6 +208,13 @@ class Contest:
             return [inside]
         under = self._districts_under.get(region, frozenset())
         return [d for d in self.districts if d.code in under]
+
+    def covers(self, code: str) -> bool:
+        """`code` holds TPS of this contest: inside its region and, for a legislative contest,
+        in one of its districts (the DPD's leave the overseas TPS out)."""
+        if not is_within(code, self.region):
+            return False
+        return not self.is_legislative or bool(self.districts_under(code))
 
     def district(self, code: str) -> District | None:
         return next((d for d in self.districts if d.code == code), None)

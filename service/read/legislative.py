@@ -21,15 +21,7 @@ def district_figures(
     if not chosen:
         return []
     eid, cid = contest.election_id, contest.contest_id
-    regions = sorted({code for d in chosen for code in d.regions})
-    tps_total = {
-        r["code"]: r["tps_total"]
-        for r in tx.query(
-            f"SELECT code, tps_total FROM {prefix}region WHERE election_id = %s "
-            f"AND code IN ({', '.join(['%s'] * len(regions))})",
-            (eid, *regions),
-        )
-    }
+    tps_total = _tps_counts(tx, contest, prefix, {code for d in chosen for code in d.regions})
     rows = {
         r["code"]: r
         for r in tx.query(
@@ -67,6 +59,18 @@ def district_figures(
     return found
 
 
+def _tps_counts(tx: Tx, contest: Contest, prefix: str, codes: set[str]) -> dict[str, int]:
+    regions = sorted(codes)
+    if not regions:
+        return {}
+    rows = tx.query(
+        f"SELECT code, tps_total FROM {prefix}region WHERE election_id = %s "
+        f"AND code IN ({', '.join(['%s'] * len(regions))})",
+        (contest.election_id, *regions),
+    )
+    return {r["code"]: r["tps_total"] for r in rows}
+
+
 class LegislativeQueries:
     def __init__(self, db: Database, prefix: str = "") -> None:
         self.db = db
@@ -76,6 +80,8 @@ class LegislativeQueries:
         """A region inside one district: its `district` and, per party, the party-only, each
         candidate's and the total votes (`parties`); a region over several: `districts`."""
         code = document["code"]
+        if code == contest.region:
+            _held(tx, contest, self.p, document)
         inside = contest.district_inside(code)
         if inside is not None:
             document["district"] = {"code": inside.code, "name": inside.name, "seats": inside.seats}
@@ -96,3 +102,12 @@ class LegislativeQueries:
         for d in districts:
             d.pop("figures")
         document["districts"] = districts
+
+
+def _held(tx: Tx, contest: Contest, prefix: str, document: dict[str, Any]) -> None:
+    """The contest's top region counts the TPS its districts hold (the DPD's nation leaves
+    those abroad out, who vote for President and DPR only)."""
+    counts = _tps_counts(tx, contest, prefix, {c for d in contest.districts for c in d.regions})
+    total = sum(counts.values())
+    document["tps_total"] = total
+    document["progress"] = round(100 * document["tps_reported"] / total, 2) if total else 0.0

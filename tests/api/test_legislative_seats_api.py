@@ -219,3 +219,46 @@ def test_the_site_shows_districts_lists_and_seats_as_the_api_does(
     assert f'data-field="parties.1.candidates.1">{first}<' in inside
     province = client.get("/pemilu/test-2024/dpd/wilayah/91?lang=en").get_data(as_text=True)
     assert "Calon DPD 5" in province and 'data-field="votes.5">180<' in province
+
+
+ABROAD = {
+    "regions": [
+        {"code": "99", "name": "LUAR NEGERI"},
+        {"code": "9901", "name": "PPLN UJI"},
+        {"code": "990101", "name": "KOTA UJI"},
+        {"code": "9901011001", "name": "KBRI UJI"},
+    ],
+    "tps": [{"code": "9901011001001", "dpt": 120}],
+}
+
+
+def test_the_dpd_leaves_the_tps_abroad_out_and_certifies_to_final_without_them(
+    client: FlaskClient, ready: Services, auth: Auth
+) -> None:
+    r = client.put("/api/v1/elections/test-2024/regions", json=ABROAD, headers=auth("admin"))
+    assert r.status_code == 200, r.json
+    left_out = client.post(BASE, json=dpr(), headers=auth("admin"))
+    assert left_out.status_code == 422 and "99" in str(left_out.json["errors"])
+    define(client, auth, dpd())
+    abroad = pemilu_form(120, {str(n): 1 for n in range(1, 7)})
+    body = {"submission_id": "abroad", "form": abroad}
+    r = client.post(
+        f"{BASE}/dpd/tps/9901011001001/submissions",
+        json=body,
+        headers=auth("kpps", "9901011001001"),
+    )
+    assert r.status_code == 404
+    votes = {"1": 40, "2": 10, "3": 25, "4": 5, "5": 30, "6": 2}
+    for tps in TPS:
+        submit(client, auth, "dpd", tps, pemilu_form(DPT[tps], votes))
+    nation = read(client, ready, "dpd/regions/0")
+    assert nation["tps_total"] == len(TPS) and nation["progress"] == 100.0
+    for code in ("910101", "910102", "910201"):
+        certify(client, auth, "dpd", code, ("ppk", code))
+    for code in ("9101", "9102"):
+        certify(client, auth, "dpd", code, ("kpu_kabkota", code))
+    certify(client, auth, "dpd", "91", ("kpu_provinsi", "91"))
+    certify(client, auth, "dpd", "0", ("kpu_ri",))
+    result = read(client, ready, "dpd/seats")
+    assert result["status"] == "final"
+    assert [e["candidate"] for e in result["districts"][0]["elected"]] == [1, 5, 3, 2]
