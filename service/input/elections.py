@@ -78,14 +78,17 @@ class DistrictSchema(Strict):
     @post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> District:
         listed = data["candidates"]
-        by_number = lambda cs: tuple(sorted(cs, key=lambda c: c.number))  # noqa: E731
         if isinstance(listed, dict):
-            lists = tuple(sorted((int(p), by_number(cs)) for p, cs in listed.items()))
+            lists = tuple(sorted((int(p), _by_number(cs)) for p, cs in listed.items()))
             individuals: tuple[Candidate, ...] = ()
         else:
-            lists, individuals = (), by_number(listed)
+            lists, individuals = (), _by_number(listed)
         regions = tuple(data["regions"])
         return District(data["code"], data["name"], data["seats"], regions, lists, individuals)
+
+
+def _by_number(candidates: list[Candidate]) -> tuple[Candidate, ...]:
+    return tuple(sorted(candidates, key=lambda c: c.number))
 
 
 class ContestSchema(Strict):

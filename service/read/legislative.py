@@ -59,6 +59,20 @@ def district_figures(
     return found
 
 
+def brief_contest(document: dict[str, Any]) -> dict[str, Any]:
+    """A contest as a list of contests shows it: a legislative one with its districts, parties
+    and seats counted, not listed."""
+    if "districts" not in document:
+        return document
+    return {
+        **document,
+        "winner_rule": None,
+        "parties": len(document.get("parties", ())),
+        "districts": len(document["districts"]),
+        "seats": sum(d["seats"] for d in document["districts"]),
+    }
+
+
 def _tps_counts(tx: Tx, contest: Contest, prefix: str, codes: set[str]) -> dict[str, int]:
     regions = sorted(codes)
     if not regions:

@@ -12,7 +12,7 @@ from domain.form import flatten, unflatten
 from domain.legislative import votes_of
 from domain.winner import Verdict, VerdictStatus, decide
 from service.read.dispute_queries import DisputeQueries
-from service.read.legislative import LegislativeQueries
+from service.read.legislative import LegislativeQueries, brief_contest
 from service.read.plenary_queries import PlenaryQueries
 from service.read.seats import SeatQueries
 from service.store.db import Database, Tx
@@ -53,7 +53,9 @@ class RecapQueries:
 
     def election(self, election_id: str, brief: bool = False) -> dict[str, Any]:
         """The election with its contests; `brief`: without a legislative contest's districts
-        and lists (the DPR's alone are megabytes; a contest never changes: kept once read)."""
+        and lists (the DPR's alone are megabytes)."""
+        if brief:
+            return self._brief_election(election_id)
         with self.db.transaction(write=False) as tx:
             row = tx.query(
                 f"SELECT election_id, name FROM {self.p}election WHERE election_id = %s",
@@ -61,43 +63,42 @@ class RecapQueries:
             )
             if not row:
                 raise NotFound(f"no election '{election_id}'")
-            if brief:
-                contests = self._brief_contests(tx, election_id)
-            else:
-                contests = [
-                    json.loads(c["document"])
-                    for c in tx.query(
-                        f"SELECT document FROM {self.p}contest WHERE election_id = %s "
-                        "ORDER BY contest_id",
-                        (election_id,),
-                    )
-                ]
-        return {"id": election_id, "name": row[0]["name"], "contests": contests}
-
-    def _brief_contests(self, tx: Tx, election_id: str) -> list[dict[str, Any]]:
-        ids = [
-            r["contest_id"]
-            for r in tx.query(
-                f"SELECT contest_id FROM {self.p}contest WHERE election_id = %s "
-                "ORDER BY contest_id",
+            contests = tx.query(
+                f"SELECT document FROM {self.p}contest WHERE election_id = %s ORDER BY contest_id",
                 (election_id,),
             )
-        ]
-        for cid in (c for c in ids if (election_id, c) not in self._brief):
-            document = json.loads(
-                tx.scalar(
+        return {
+            "id": election_id,
+            "name": row[0]["name"],
+            "contests": [json.loads(c["document"]) for c in contests],
+        }
+
+    def _brief_election(self, election_id: str) -> dict[str, Any]:
+        # A contest never changes once defined: each is read and shortened once per process.
+        with self.db.transaction(write=False) as tx:
+            row = tx.query(
+                f"SELECT election_id, name FROM {self.p}election WHERE election_id = %s",
+                (election_id,),
+            )
+            if not row:
+                raise NotFound(f"no election '{election_id}'")
+            ids = [
+                r["contest_id"]
+                for r in tx.query(
+                    f"SELECT contest_id FROM {self.p}contest WHERE election_id = %s "
+                    "ORDER BY contest_id",
+                    (election_id,),
+                )
+            ]
+            for cid in (c for c in ids if (election_id, c) not in self._brief):
+                document = tx.scalar(
                     f"SELECT document FROM {self.p}contest WHERE election_id = %s "
                     "AND contest_id = %s",
                     (election_id, cid),
                 )
-            )
-            if "districts" in document:
-                document["seats"] = sum(d["seats"] for d in document["districts"])
-                document["districts"] = len(document.pop("districts"))
-                document["winner_rule"] = None
-                document["parties"] = len(document.get("parties", ()))
-            self._brief[(election_id, cid)] = document
-        return [self._brief[(election_id, c)] for c in ids]
+                self._brief[(election_id, cid)] = brief_contest(json.loads(document))
+        contests = [self._brief[(election_id, c)] for c in ids]
+        return {"id": election_id, "name": row[0]["name"], "contests": contests}
 
     def elections(self) -> list[dict[str, Any]]:
         rows = self.db.query(f"SELECT election_id, name FROM {self.p}election ORDER BY election_id")
