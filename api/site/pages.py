@@ -51,6 +51,11 @@ def ballot_of(contest: dict[str, Any], district: dict[str, Any] | None = None) -
     return [Ballot(str(e["number"]), int(e["number"]), str(e["name"])) for e in entries]
 
 
+def _district_of(contest: Any, tps: str) -> dict[str, Any] | None:
+    found = contest.district_of(tps) if contest.is_legislative else None
+    return {"code": found.code} if found is not None else None
+
+
 def _legislative(
     contest: dict[str, Any], document: dict[str, Any], ballot: list[Ballot]
 ) -> dict[str, Any] | None:
@@ -245,7 +250,7 @@ def tps_page(
         document = None
     page = {
         **found,
-        "ballot": ballot_of(found["contest"]),
+        "ballot": ballot_of(found["contest"], _district_of(contest, code)),
         "code": code,
         "position": position,
         "crumbs": trail,

@@ -262,3 +262,21 @@ def test_the_dpd_leaves_the_tps_abroad_out_and_certifies_to_final_without_them(
     result = read(client, ready, "dpd/seats")
     assert result["status"] == "final"
     assert [e["candidate"] for e in result["districts"][0]["elected"]] == [1, 5, 3, 2]
+
+
+def test_a_legislative_tps_page_shows_each_partys_boxes(
+    client: FlaskClient, ready: Services, auth: Auth
+) -> None:
+    define(client, auth, dpr())
+    define(client, auth, dpd())
+    submit(client, auth, "dpr", TPS[0], pemilu_form(DPT[TPS[0]], dpr_votes(TPS[0])))
+    dpd_votes = {str(n): n for n in range(1, 7)}
+    submit(client, auth, "dpd", TPS[0], pemilu_form(DPT[TPS[0]], dpd_votes))
+    ready.runner.catch_up()
+    for cid in ("dpr", "dpd"):
+        r = client.get(f"/pemilu/test-2024/{cid}/tps/{TPS[0]}")
+        assert r.status_code == 200
+        page = r.get_data(as_text=True)
+        assert ("Calon DPD 6" if cid == "dpd" else "Partai Lima") in page
+        r = client.get(f"/pemilu/test-2024/{cid}/wilayah/{TPS[0][:10]}/riwayat")
+        assert r.status_code == 200
