@@ -48,6 +48,9 @@ class ContestOutSchema(Strict):
     name = f.String()
     candidates = f.List(f.Nested(CandidateSchema), required=True)
     dispute_window_hours = f.Integer()
+    threshold = f.Float(metadata={"description": "legislative: percent of the valid votes"})
+    parties = f.List(f.Nested(CandidateSchema), metadata={"description": "legislative"})
+    districts = f.List(f.Dict(), metadata={"description": "legislative: the dapil"})
 
 
 class ContestCreatedSchema(PositionSchema):
@@ -181,6 +184,19 @@ class WinnerSchema(Strict):
 
 class RegionRecapSchema(RegionFiguresSchema):
     children = f.List(f.Nested(RegionFiguresSchema), required=True)
+    district = f.Dict(
+        metadata={"description": "legislative: the district holding every TPS of the region"}
+    )
+    parties = f.Dict(
+        metadata={
+            "description": "legislative, inside one district: per party its party-only votes, "
+            "each candidate's and its total"
+        }
+    )
+    districts = f.List(
+        f.Dict(),
+        metadata={"description": "legislative, over several districts: each with its figures"},
+    )
     plenary = f.Dict(allow_none=True)
     winner = f.Nested(WinnerSchema, allow_none=True)
     result = f.String(
@@ -203,3 +219,26 @@ class EvidenceOutSchema(Strict):
     size = f.Integer(required=True)
     media_type = f.String(required=True)
     url = f.String(required=True)
+
+
+class SeatsSchema(Strict):
+    status = f.String(required=True, validate=v.OneOf(["provisional", "final"]))
+    based_on = f.Dict(
+        required=True,
+        metadata={"description": "the log position (provisional) or the certificate (final)"},
+    )
+    threshold = f.Dict(
+        allow_none=True,
+        metadata={"description": "percent, votes needed, the parties that passed; DPD: null"},
+    )
+    seats = f.Dict(
+        keys=f.String(),
+        values=f.Integer(),
+        required=True,
+        metadata={"description": "seats won per party (DPD: per province)"},
+    )
+    districts = f.List(
+        f.Dict(),
+        required=True,
+        metadata={"description": "allocation, quotients, elected, ties (each with its rule)"},
+    )

@@ -8,7 +8,7 @@ and DPTb (unregistered).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +18,8 @@ from domain.errors import ErrorList, FieldError, InvalidInput
 BOX_MAX = 999
 SPLIT_KEYS = ("l", "p", "j")
 BALLOT_KEYS = ("received", "used", "returned", "unused")
+PARTY_KEYS = ("party", "candidates", "total")  # a party's section IV entry (legislative)
+Ballot = Mapping[str, Sequence[str]]  # party key -> its candidates' keys
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ class Form:
     voted: dict[str, Split]  # the lists of the layout plus "total"
     ballots: dict[str, int]
     disabled_voted: Split
-    votes: dict[str, int]
+    votes: dict[str, Any]  # candidate -> votes; legislative: party -> {party, candidates, total}
     valid: int
     invalid: int
     total: int
@@ -61,7 +63,10 @@ class Form:
             "voted": {k: split(v) for k, v in self.voted.items()},
             "ballots": dict(self.ballots),
             "disabled_voted": split(self.disabled_voted),
-            "votes": dict(self.votes),
+            "votes": {
+                k: v if type(v) is int else {**v, "candidates": dict(v["candidates"])}
+                for k, v in self.votes.items()
+            },
             "valid": self.valid,
             "invalid": self.invalid,
             "total": self.total,
@@ -71,6 +76,11 @@ class Form:
     def voter_lists(self) -> list[str]:
         return [k for k in self.voted if k != "total"]
 
+    @property
+    def by_party(self) -> bool:
+        """Section IV lists parties with their candidates (DPR, DPRD)."""
+        return any(type(v) is dict for v in self.votes.values())
+
 
 class BoxLayout:
     """Every box of a contest's form in a fixed order, read out of a form document at once.
@@ -79,14 +89,28 @@ class BoxLayout:
     be added as vectors instead of one dictionary entry at a time.
     """
 
-    def __init__(self, kind: ContestKind, candidates: list[str]) -> None:
+    def __init__(
+        self,
+        kind: ContestKind,
+        candidates: list[str],
+        ballot: Ballot | None = None,
+        with_candidates: bool = True,
+    ) -> None:
+        """`ballot`: a legislative district's parties and candidates; `with_candidates=False`
+        leaves out each candidate's votes (the sums above a district: party totals only)."""
         layout = layout_for(kind)
+        votes: list[tuple[str, ...]] = [("votes", k) for k in candidates] if with_candidates else []
+        for party, listed in (ballot or {}).items():
+            votes.append(("votes", party, "party"))
+            if with_candidates:
+                votes.extend(("votes", party, "candidates", c) for c in listed)
+            votes.append(("votes", party, "total"))
         paths: list[tuple[str, ...]] = [
             *(("registered", k, c) for k in layout.registered for c in SPLIT_KEYS),
             *(("voted", k, c) for k in (*layout.voted, "total") for c in SPLIT_KEYS),
             *(("ballots", b) for b in BALLOT_KEYS),
             *(("disabled_voted", c) for c in SPLIT_KEYS),
-            *(("votes", k) for k in candidates),
+            *votes,
             ("valid",),
             ("invalid",),
             ("total",),
@@ -116,8 +140,15 @@ def form_from_document(doc: dict[str, Any]) -> Form:
     )
 
 
-def parse_form(data: object, kind: ContestKind, candidates: list[str], path: str = "form") -> Form:
-    """The form, or InvalidInput listing every field that cannot be part of a C.Hasil."""
+def parse_form(
+    data: object,
+    kind: ContestKind,
+    candidates: list[str],
+    path: str = "form",
+    ballot: Ballot | None = None,
+) -> Form:
+    """The form, or InvalidInput listing every field that cannot be part of a C.Hasil; with a
+    `ballot` (DPR, DPRD), section IV is read per party against the district's ballot."""
     errors = ErrorList()
     layout = layout_for(kind)
     if not isinstance(data, dict):
@@ -132,7 +163,11 @@ def parse_form(data: object, kind: ContestKind, candidates: list[str], path: str
     voted = _splits(data.get("voted"), (*layout.voted, "total"), f"{path}.voted", errors)
     ballots = _boxes(data.get("ballots"), BALLOT_KEYS, f"{path}.ballots", errors)
     disabled = _split(data.get("disabled_voted"), f"{path}.disabled_voted", errors)
-    votes = _boxes(data.get("votes"), tuple(candidates), f"{path}.votes", errors, "candidate")
+    votes: dict[str, Any]
+    if ballot is None:
+        votes = _boxes(data.get("votes"), tuple(candidates), f"{path}.votes", errors, "candidate")
+    else:
+        votes = _party_votes(data.get("votes"), ballot, f"{path}.votes", errors)
     valid = _box(data.get("valid"), f"{path}.valid", errors)
     invalid = _box(data.get("invalid"), f"{path}.invalid", errors)
     total = _box(data.get("total"), f"{path}.total", errors)
@@ -178,6 +213,11 @@ def unflatten(flat: dict[str, int]) -> dict[str, Any]:
 _PATHS: dict[str, tuple[str, ...]] = {}
 
 
+def vote_count(box: Any) -> int:
+    """A candidate's votes, or a party's total on a DPR or DPRD form."""
+    return box["total"] if type(box) is dict else box
+
+
 def r11_box_in_range(value: int) -> bool:
     """R11 (schema): every box of the form holds 0 to 999 (three digits)."""
     return 0 <= value <= BOX_MAX
@@ -219,6 +259,37 @@ def _boxes(
             found[key] = value
         else:
             found[key] = _box(value, f"{path}.{key}", errors)
+    return found
+
+
+def _party_votes(data: object, ballot: Ballot, path: str, errors: ErrorList) -> dict[str, Any]:
+    """Section IV of a DPR or DPRD form: each party of the district's ballot with its
+    party-only votes, each of its candidates' votes and its total as written."""
+    if not isinstance(data, dict):
+        errors.add(path, "missing section" if data is None else "must be an object")
+        return {}
+    for key in data:
+        if key not in ballot:
+            errors.add(f"{path}.{key}", "this party is not on the ballot of the TPS's district")
+    found: dict[str, Any] = {}
+    for party, listed in ballot.items():
+        at = f"{path}.{party}"
+        entry = data.get(party)
+        if not isinstance(entry, dict):
+            errors.add(at, "missing" if entry is None else "must be an object")
+            continue
+        _unknown(entry, set(PARTY_KEYS), at, errors)
+        found[party] = {
+            "party": _box(entry.get("party"), f"{at}.party", errors),
+            "candidates": _boxes(
+                entry.get("candidates"),
+                tuple(listed),
+                f"{at}.candidates",
+                errors,
+                "candidate of this party in the TPS's district",
+            ),
+            "total": _box(entry.get("total"), f"{at}.total", errors),
+        }
     return found
 
 

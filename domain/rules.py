@@ -224,6 +224,40 @@ def r10_disabled_within_voters(form: Form) -> list[Anomaly]:
     ]
 
 
+def r12_party_totals_add_up(form: Form) -> list[Anomaly]:
+    """R12 (DPR, DPRD): a party's total = its party-only votes + its candidates' votes, and the
+    valid votes (V.A) = the sum of the party totals."""
+    found = []
+    for party, box in form.votes.items():
+        candidates = box["candidates"]
+        written = box["party"] + sum(candidates.values())
+        if written != box["total"]:
+            found.append(
+                Anomaly(
+                    "R12",
+                    Severity.HARD,
+                    (
+                        f"votes.{party}.party",
+                        *(f"votes.{party}.candidates.{c}" for c in candidates),
+                        f"votes.{party}.total",
+                    ),
+                    f"party {party}: party-only {box['party']} + candidates "
+                    f"{written - box['party']} = {written}, but its total says {box['total']}",
+                )
+            )
+    totals = sum(box["total"] for box in form.votes.values())
+    if totals != form.valid:
+        found.append(
+            Anomaly(
+                "R12",
+                Severity.HARD,
+                (*(f"votes.{p}.total" for p in form.votes), "valid"),
+                f"the party totals add up to {totals}, but valid votes are {form.valid}",
+            )
+        )
+    return found
+
+
 FORM_RULES: tuple[Callable[[Form], list[Anomaly]], ...] = (
     r1_split_rows_add_up,
     r2_voters_add_up,
@@ -238,6 +272,13 @@ FORM_RULES: tuple[Callable[[Form], list[Anomaly]], ...] = (
 )
 
 
+# DPR and DPRD forms: R12 says for the party totals what R4 says for a paslon's votes.
+PARTY_FORM_RULES = tuple(
+    r12_party_totals_add_up if rule is r4_votes_add_up_to_valid else rule for rule in FORM_RULES
+)
+
+
 def check_form(form: Form) -> list[Anomaly]:
-    """Every breach of R1-R10 in the form, in rule order."""
-    return [anomaly for rule in FORM_RULES for anomaly in rule(form)]
+    """Every breach of R1-R10 (R12 in place of R4 on a DPR or DPRD form), in rule order."""
+    rules = PARTY_FORM_RULES if form.by_party else FORM_RULES
+    return [anomaly for rule in rules for anomaly in rule(form)]

@@ -23,6 +23,7 @@ from service.store.reference import Reference
 from service.store.replicas import ReplicaSet
 from service.store.tokens import TokenStore
 from service.usecases.elections import SetupContext
+from service.usecases.legislative import desa_in_read_model
 from service.usecases.plenary import PlenaryContext, correction_guard
 from service.usecases.plenary.context import region_name_in_read_model
 from service.usecases.results import ResultsContext
@@ -101,7 +102,7 @@ def build_services(settings: Settings | None = None) -> Services:
         ),
         tokens=TokenStore(db, settings.totp_key),
         evidence=evidence,
-        setup=SetupContext(app=app, ref=ref),
+        setup=SetupContext(app=app, ref=ref, desa_under=partial(desa_in_read_model, plenary)),
         plenary=plenary,
     )
 

@@ -22,6 +22,7 @@ from service.usecases.elections import create_election, define_contest, load_reg
 
 blp = Blueprint("elections", __name__, url_prefix="/api/v1", description="Elections")
 REGION_TREE_BODY = 64 * 1024 * 1024  # a province's regions and TPS in one request
+CONTEST_BODY = 16 * 1024 * 1024  # the DPR: 84 districts and their 9,917 candidates
 
 
 @blp.route("/elections", methods=["POST"])
@@ -65,6 +66,7 @@ def election(eid: str, wait_for: int | None = None) -> Any:
 
 
 @blp.route("/elections/<eid>/contests", methods=["POST"])
+@body_limit(CONTEST_BODY)
 @requires(Role.ADMIN)
 @blp.arguments(ContestSchema)
 @blp.response(201, ContestCreatedSchema)

@@ -41,10 +41,50 @@ class Crumb:
     is_tps: bool = False
 
 
-def ballot_of(contest: dict[str, Any]) -> list[Ballot]:
-    """The ballot of a contest document: its candidate pairs, or its parties where it has them."""
+def ballot_of(contest: dict[str, Any], district: dict[str, Any] | None = None) -> list[Ballot]:
+    """The ballot of a contest document: its candidate pairs, or its parties where it has them
+    (DPD: the candidates of the district, the province, a region lies in)."""
     entries = contest.get("parties") or contest.get("candidates") or []
+    if not entries and district is not None:
+        found = [d for d in contest.get("districts", []) if d["code"] == district["code"]]
+        entries = found[0]["candidates"] if found else []
     return [Ballot(str(e["number"]), int(e["number"]), str(e["name"])) for e in entries]
+
+
+def _district_of(contest: Any, tps: str) -> dict[str, Any] | None:
+    found = contest.district_of(tps) if contest.is_legislative else None
+    return {"code": found.code} if found is not None else None
+
+
+def _legislative(
+    contest: dict[str, Any], document: dict[str, Any], ballot: list[Ballot]
+) -> dict[str, Any] | None:
+    """A legislative region: its districts (with the leading party), or, inside a district,
+    each party's list with its party-only votes and its candidates' by name."""
+    if "districts" not in contest:
+        return None
+    districts = [
+        {**d, "leader": _leader(d["votes"], ballot)} for d in document.get("districts", [])
+    ]
+    lists = []
+    inside = document.get("district")
+    found = [d for d in contest["districts"] if inside and d["code"] == inside["code"]]
+    names = {b.key: b for b in ballot}
+    if found and isinstance(found[0]["candidates"], dict):
+        for party, listed in found[0]["candidates"].items():
+            box = document.get("parties", {}).get(party, {})
+            lists.append(
+                {
+                    "party": names.get(party, Ballot(party, int(party), party)),
+                    "party_votes": box.get("party", 0),
+                    "total": box.get("total", 0),
+                    "candidates": [
+                        {**c, "votes": box.get("candidates", {}).get(str(c["number"]), 0)}
+                        for c in listed
+                    ],
+                }
+            )
+    return {"district": inside, "districts": districts, "lists": lists}
 
 
 def contest_document(services: Services, election_id: str, contest_id: str) -> dict[str, Any]:
@@ -98,7 +138,7 @@ def region_page(
         document, plenary = region_and_plenary_as_of(
             services, election_id, contest_id, code, position
         )
-    ballot = ballot_of(found["contest"])
+    ballot = ballot_of(found["contest"], document.get("district"))
     children = [_child(c, ballot) for c in document.get("children", [])]
     return {
         **found,
@@ -115,6 +155,7 @@ def region_page(
         "plenary_document": plenary,
         "comparison": _certified_against_current(document, ballot),
         "seats": _seats(services, election_id, found["contest"], code),
+        "legislative": _legislative(found["contest"], document, ballot),
     }
 
 
@@ -209,7 +250,7 @@ def tps_page(
         document = None
     page = {
         **found,
-        "ballot": ballot_of(found["contest"]),
+        "ballot": ballot_of(found["contest"], _district_of(contest, code)),
         "code": code,
         "position": position,
         "crumbs": trail,

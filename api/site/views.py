@@ -79,7 +79,7 @@ def domain_error(error: DomainError) -> Response:
 @public
 def index() -> Response:
     s = services()
-    elections = [s.queries.election(e["id"]) for e in s.queries.elections()]
+    elections = [s.queries.election(e["id"], brief=True) for e in s.queries.elections()]
     return _page("site/index.html", elections=elections)
 
 
@@ -100,7 +100,7 @@ def favicon() -> Response:
 @blp.route("/pemilu/<eid>")
 @public
 def election(eid: str) -> Response:
-    return _page("site/election.html", election=services().queries.election(eid))
+    return _page("site/election.html", election=services().queries.election(eid, brief=True))
 
 
 @blp.route(CONTEST)
@@ -152,7 +152,7 @@ def search() -> Response:
     for listed in s.queries.elections():
         if eid and eid != listed["id"]:
             continue
-        election = s.queries.election(listed["id"])
+        election = s.queries.election(listed["id"], brief=True)
         contests += [(election, c) for c in election["contests"] if not cid or cid == c["id"]]
     code = _as_code(text)
     if code is not None:

@@ -96,7 +96,7 @@ def _regions(services: Services) -> list[tuple[str, str, str]]:
     found = []
     for election in services.queries.elections():
         eid = election["id"]
-        for contest in services.queries.election(eid)["contests"]:
+        for contest in services.queries.election(eid, brief=True)["contests"]:
             cid = contest["id"]
             rows = services.db.query(
                 "SELECT code FROM region WHERE election_id = %s AND tier <> %s ORDER BY code",

@@ -84,7 +84,7 @@ def cmd_recap(args: argparse.Namespace) -> int:
 
 
 def recap_table(doc: dict[str, Any], contest: dict[str, Any]) -> str:
-    names = {str(c["number"]): c["name"] for c in contest["candidates"]}
+    names = {str(c["number"]): c["name"] for c in contest.get("parties") or contest["candidates"]}
     lines = [
         f"{doc['name']} ({doc['code']}, {doc['tier']})",
         f"TPS {doc['tps_reported']:,}/{doc['tps_total']:,} ({doc['progress']}%), "

@@ -42,6 +42,12 @@ def add_commands(sub: Any, command: Command) -> None:
     p.add_argument("--provinces", help="comma-separated province codes (default: all)")
     p.add_argument("--max-dpt", type=int, default=300, help="300 for Pemilu, 600 for Pilkada")
     p.add_argument("--seed", type=int, default=2024)
+    p.add_argument(
+        "--pemilu2024",
+        action="store_true",
+        help="also define Pemilu 2024's five contests: Pilpres, DPR, DPD, DPRD provinsi and "
+        "kab/kota, with their real dapil and candidates (generated DPRD lists and seats)",
+    )
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -110,5 +116,10 @@ def cmd_import_wilayah(args: argparse.Namespace) -> int:
         )
         with Progress("TPS", counts["tps"]) as bar:
             summary = load_regions(services.setup, SYSTEM, args.election, chunks, bar.update)
-        print(json.dumps({"election": args.election, **summary.to_dict()}))
+        defined: dict[str, Any] = {}
+        if args.pemilu2024:
+            from service.cli.pemilu2024 import define_pemilu2024
+
+            defined["contests"] = define_pemilu2024(services, args.election, provinces, args.seed)
+        print(json.dumps({"election": args.election, **summary.to_dict(), **defined}))
     return 0

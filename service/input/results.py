@@ -44,7 +44,8 @@ class BallotsSchema(Strict):
 class FormSchema(Strict):
     """A C.Hasil. List names follow the contest's kind: Pilkada `dpt`, `dpph`, `dptb`; Pemilu
     `dpt` (registered) and `dpt`, `dptb`, `dpk` (voted); `voted.total` is the form's total row.
-    `votes` is keyed by candidate number (`0` is the empty column of a single-candidate contest)."""
+    `votes` is keyed by candidate number (`0` is the empty column of a single-candidate contest);
+    DPR and DPRD: by party, each with its party-only votes, its candidates' and its total."""
 
     registered = f.Dict(keys=f.String(), values=f.Nested(SplitSchema), required=True)
     voted = f.Dict(keys=f.String(), values=f.Nested(SplitSchema), required=True)
@@ -52,7 +53,12 @@ class FormSchema(Strict):
     disabled_voted = f.Nested(SplitSchema, required=True)
     votes = f.Dict(
         keys=f.String(validate=v.Regexp(r"^[0-9]{1,2}$")),
-        values=f.Integer(strict=True, validate=BOX),
+        values=f.Raw(
+            metadata={
+                "description": "a candidate's votes; DPR and DPRD: a party's "
+                '{"party": n, "candidates": {"1": n}, "total": n}'
+            }
+        ),
         required=True,
     )
     valid = f.Integer(required=True, strict=True, validate=BOX)

@@ -35,9 +35,39 @@ def certificate_document(contest: Contest, certificate: dict[str, Any]) -> dict[
         "form": FORM_NAMES.get(certificate["tier"], "D.HASIL"),
         "contest_name": contest.name or contest.kind.title,
         "candidates": [{"number": c.number, "name": c.name} for c in contest.candidates],
+        **(_ballot(contest, certificate.get("region", "")) if contest.is_legislative else {}),
         **certificate,
         "proof": proof_path_for_event(position) if isinstance(position, int) else None,
     }
+
+
+def _ballot(contest: Contest, region: str) -> dict[str, Any]:
+    """A legislative certificate's columns (parties, or a province's DPD candidates) and, for a
+    region inside one district, its ballot: each party's candidates by name."""
+    district = contest.district_inside(region) if region else None
+    if not contest.kind.by_party:
+        individuals = district.individuals if district is not None else ()
+        return {"candidates": [{"number": c.number, "name": c.name} for c in individuals]}
+    names = {p.number: p.name for p in contest.parties}
+    found: dict[str, Any] = {
+        "candidates": [{"number": p.number, "name": p.name} for p in contest.parties],
+        "parties": [{"number": p.number, "name": p.name} for p in contest.parties],
+    }
+    if district is not None:
+        found["district"] = {
+            "code": district.code,
+            "name": district.name,
+            "seats": district.seats,
+            "lists": [
+                {
+                    "party": party,
+                    "name": names.get(party, ""),
+                    "candidates": [{"number": c.number, "name": c.name} for c in listed],
+                }
+                for party, listed in district.lists
+            ],
+        }
+    return found
 
 
 def determination_document(contest: Contest, determination: dict[str, Any]) -> dict[str, Any]:

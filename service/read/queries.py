@@ -9,9 +9,12 @@ from domain.codes import NATION, Tier, is_within, tier_of
 from domain.contests import Contest
 from domain.errors import NotFound
 from domain.form import flatten, unflatten
+from domain.legislative import votes_of
 from domain.winner import Verdict, VerdictStatus, decide
 from service.read.dispute_queries import DisputeQueries
+from service.read.legislative import LegislativeQueries, brief_contest
 from service.read.plenary_queries import PlenaryQueries
+from service.read.seats import SeatQueries
 from service.store.db import Database, Tx
 from service.store.reference import ContestLookup
 
@@ -38,14 +41,21 @@ class RecapQueries:
         self.p = prefix
         self.plenaries = PlenaryQueries(db, prefix)
         self.disputes = DisputeQueries(db, prefix)
+        self.legislative = LegislativeQueries(db, prefix)
+        self._seats = SeatQueries(db, prefix)
         # The process's reference data (service/store/reference.py) when there is one; a replay
         # or a published bundle reads the contests it replayed.
         self._contests = contests or _ContestsInReadModel(db, prefix)
         self._with_totals = REGION_WITH_TOTALS.format(p=prefix)
+        self._brief: dict[tuple[str, str], dict[str, Any]] = {}
 
     # -- elections -------------------------------------------------------------------------
 
-    def election(self, election_id: str) -> dict[str, Any]:
+    def election(self, election_id: str, brief: bool = False) -> dict[str, Any]:
+        """The election with its contests; `brief`: without a legislative contest's districts
+        and lists (the DPR's alone are megabytes)."""
+        if brief:
+            return self._brief_election(election_id)
         with self.db.transaction(write=False) as tx:
             row = tx.query(
                 f"SELECT election_id, name FROM {self.p}election WHERE election_id = %s",
@@ -62,6 +72,33 @@ class RecapQueries:
             "name": row[0]["name"],
             "contests": [json.loads(c["document"]) for c in contests],
         }
+
+    def _brief_election(self, election_id: str) -> dict[str, Any]:
+        # A contest never changes once defined: each is read and shortened once per process.
+        with self.db.transaction(write=False) as tx:
+            row = tx.query(
+                f"SELECT election_id, name FROM {self.p}election WHERE election_id = %s",
+                (election_id,),
+            )
+            if not row:
+                raise NotFound(f"no election '{election_id}'")
+            ids = [
+                r["contest_id"]
+                for r in tx.query(
+                    f"SELECT contest_id FROM {self.p}contest WHERE election_id = %s "
+                    "ORDER BY contest_id",
+                    (election_id,),
+                )
+            ]
+            for cid in (c for c in ids if (election_id, c) not in self._brief):
+                document = tx.scalar(
+                    f"SELECT document FROM {self.p}contest WHERE election_id = %s "
+                    "AND contest_id = %s",
+                    (election_id, cid),
+                )
+                self._brief[(election_id, cid)] = brief_contest(json.loads(document))
+        contests = [self._brief[(election_id, c)] for c in ids]
+        return {"id": election_id, "name": row[0]["name"], "contests": contests}
 
     def elections(self) -> list[dict[str, Any]]:
         rows = self.db.query(f"SELECT election_id, name FROM {self.p}election ORDER BY election_id")
@@ -93,8 +130,10 @@ class RecapQueries:
             self.plenaries.annotate(tx, contest, document)
             top = code == contest.region
             document["result"] = self.disputes.result(tx, contest) if top else None
+            if contest.is_legislative:
+                self.legislative.annotate(tx, contest, document)
         document["winner"] = None
-        if code == contest.region:
+        if code == contest.region and not contest.is_legislative:
             document["winner"] = self._verdict(contest, document)
         return document
 
@@ -169,6 +208,10 @@ class RecapQueries:
         return Verdict(
             VerdictStatus.PENDING, contest.winner_rule, live.candidates, detail, live.facts
         ).to_dict()
+
+    def seats(self, election_id: str, contest_id: str) -> dict[str, Any]:
+        """The seats of a legislative contest (service/read/seats.py)."""
+        return self._seats.seats(self.contest(election_id, contest_id))
 
     # -- names, and finding a region by its name ---------------------------------------------
 
@@ -281,7 +324,10 @@ def _figures(
     region: dict[str, Any], totals: dict[str, Any] | None, contest: Contest
 ) -> dict[str, Any]:
     sums = json.loads(totals["sums"]) if totals else {}
-    votes = {key: sums.get(f"votes.{key}", 0) for key in contest.candidate_keys}
+    if contest.is_legislative:
+        votes = votes_of(contest, region["code"], sums)
+    else:
+        votes = {key: sums.get(f"votes.{key}", 0) for key in contest.candidate_keys}
     counted = sum(votes.values())
     reported = totals["tps_reported"] if totals else 0
     with_evidence = totals["tps_with_evidence"] if totals else 0

@@ -11,6 +11,7 @@ from domain.commands import CreateElection
 from domain.contests import Contest, contest_faults
 from domain.election import ContestDefinition, Election, RegionBatch
 from domain.errors import Conflict, FieldError, InvalidInput
+from domain.legislative import legislative_faults
 from domain.regions import RegionChunk, parse_region_tree
 from service.store.application import Rekap
 from service.store.reference import Reference
@@ -30,6 +31,9 @@ class SetupContext:
 
     app: Rekap
     ref: Reference
+    # The desa of a region as the read model holds them (a legislative contest's districts
+    # must cover them); set at bootstrap.
+    desa_under: Callable[[str, str], list[str]] | None = None
 
 
 def create_election(ctx: SetupContext, actor: Actor, command: CreateElection) -> Outcome:
@@ -64,6 +68,11 @@ def define_contest(
             "regions first"
         )
         raise InvalidInput(message, [FieldError("region", message)])
+    if contest.is_legislative:
+        desa = ctx.desa_under(election_id, contest.region) if ctx.desa_under else []
+        faults = legislative_faults(contest, desa)
+        if faults:
+            raise InvalidInput("the contest's districts are not valid", faults)
     if not contest.name:  # named as its forms name it: "Pemilihan Gubernur ... DKI JAKARTA"
         contest = replace(contest, name=f"{contest.kind.title} {region_name}")
     existing = app.get_or_none(ContestDefinition.create_id(election_id, contest.contest_id))

@@ -15,7 +15,8 @@ from domain.codes import is_within
 from domain.commands import CorrectResult, EvidencePage, SubmitResult
 from domain.contests import Contest
 from domain.errors import ErrorList, InvalidInput, NotFound, StaleVersion
-from domain.form import Form, parse_form
+from domain.form import Form
+from domain.legislative import read_form
 from domain.rules import check_form
 from domain.tps_result import TpsResult
 from service.store.application import Rekap
@@ -91,7 +92,7 @@ def prepare_submission(
     _require_tps(ctx, contest, command.tps)
     errors = ErrorList()
     _require_evidence(ctx, command.evidence, errors)
-    form = _form(contest, command.form, errors)
+    form = _form(contest, command.tps, command.form, errors)
     if errors:
         raise InvalidInput("the submission cannot be accepted", errors.errors)
     assert form is not None
@@ -130,7 +131,7 @@ def correct(
     _require_tps(ctx, contest, code)
     errors = ErrorList()
     _require_evidence(ctx, command.evidence, errors)
-    form = _form(contest, command.form, errors)
+    form = _form(contest, command.tps, command.form, errors)
     if errors:
         raise InvalidInput("the correction cannot be accepted", errors.errors)
     assert form is not None
@@ -182,7 +183,7 @@ def outcome(
     result: TpsResult, position: int, contest: Contest, created: bool, parsed: Form | None = None
 ) -> ResultOutcome:
     # A new result's form was parsed when it was prepared: parsing it again doubles the work.
-    form = parsed or parse_form(result.form, contest.kind, contest.candidate_keys)
+    form = parsed or read_form(contest, result.tps, result.form)
     return ResultOutcome(
         created=created,
         election_id=result.election_id,
@@ -210,9 +211,9 @@ def _require_evidence(
             errors.add(f"evidence.{i}.sha256", "no evidence with this digest was uploaded")
 
 
-def _form(contest: Contest, document: Any, errors: ErrorList) -> Form | None:
+def _form(contest: Contest, tps: str, document: Any, errors: ErrorList) -> Form | None:
     try:
-        return parse_form(document, contest.kind, contest.candidate_keys)
+        return read_form(contest, tps, document)
     except InvalidInput as exc:
         errors.errors.extend(exc.errors)
         return None

@@ -128,7 +128,7 @@ def test_what_cannot_be_an_election_contest_or_tree_is_422_by_field(
     client.post("/api/v1/elections", json={"id": "e1", "name": "Uji"}, headers=admin)
     client.put("/api/v1/elections/e1/regions", json=TREE, headers=admin)
     r = client.post(
-        "/api/v1/elections/e1/contests", json={**GUBERNUR, "kind": "dpr"}, headers=admin
+        "/api/v1/elections/e1/contests", json={**GUBERNUR, "kind": "dprd"}, headers=admin
     )
     assert [e["field"] for e in _problem(r, 422)["errors"]] == ["kind"]
     r = client.put(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from domain.form import vote_count
 from domain.plenary import Plenary, PlenaryStatus
 from service.read.projections import plenary_reads
 from service.read.projections.base import LoggedEvent
@@ -389,11 +390,9 @@ class PlenaryProjection:
 
 def change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """What a correction changed in the figures that are summed up the tiers."""
-    votes = {
-        k: after.get("votes", {}).get(k, 0) - v
-        for k, v in before.get("votes", {}).items()
-        if after.get("votes", {}).get(k, 0) != v
-    }
+    now = {k: vote_count(v) for k, v in after.get("votes", {}).items()}
+    was = {k: vote_count(v) for k, v in before.get("votes", {}).items()}
+    votes = {k: now.get(k, 0) - v for k, v in was.items() if now.get(k, 0) != v}
     diff: dict[str, Any] = {"votes": votes}
     for name in ("valid", "invalid", "total"):
         diff[name] = after.get(name, 0) - before.get(name, 0)

@@ -13,6 +13,7 @@ from domain.codes import NATION, chain_up_to, parent_of
 from domain.contests import Contest
 from domain.form import BoxLayout
 from domain.rules import Severity
+from service.read.projections.legislative import LegislativeTotals
 from service.store.db import Tx
 
 CHUNK = 500
@@ -67,13 +68,20 @@ class RecapTotals:
         self.p = prefix
         self._contests = contests
         self._layouts: dict[tuple[str, str], BoxLayout] = {}
+        self.legislative = LegislativeTotals(self)
 
     def reset(self) -> None:
         self._layouts.clear()
+        self.legislative.reset()
 
     def write(
         self, tx: Tx, before: dict[Any, TpsState], after: dict[Any, TpsState], keys: set[Any]
     ) -> None:
+        if any(c.is_legislative for c in self._contests.values()):
+            legislative = {k for k in keys if self._contests[(k[0], k[1])].is_legislative}
+            if legislative:
+                self.legislative.write(tx, before, after, legislative)
+                keys = keys - legislative
         # Each TPS's change is added to its desa once, and each desa's to the tiers above it,
         # as vectors of the contest's boxes: the same sums as adding every box of every TPS to
         # every tier, with a fraction of the additions.
@@ -116,7 +124,7 @@ class RecapTotals:
                 delta.soft += part.soft
                 delta.evidence += part.evidence
                 delta.position = max(delta.position, part.position)
-        existing = self._load_totals(tx, list(deltas))
+        existing = self.load_totals(tx, list(deltas))
         rows = []
         for key, delta in deltas.items():
             sums, reported, hard, soft, evidence = existing.get(key, ({}, 0, 0, 0, 0))
@@ -133,6 +141,9 @@ class RecapTotals:
                     evidence + delta.evidence,
                 )
             )
+        self.write_rows(tx, rows)
+
+    def write_rows(self, tx: Tx, rows: list[tuple[Any, ...]]) -> None:
         tx.insert_rows(
             f"INSERT INTO {self.p}recap_total (election_id, contest_id, code, sums, tps_reported, "
             "hard_tps, soft_tps, position, tps_with_evidence) "
@@ -153,7 +164,7 @@ class RecapTotals:
             )
         return layout
 
-    def _load_totals(self, tx: Tx, keys: list[tuple[str, str, str]]) -> dict[Any, tuple[Any, ...]]:
+    def load_totals(self, tx: Tx, keys: list[tuple[str, str, str]]) -> dict[Any, tuple[Any, ...]]:
         found = {}
         by_contest: dict[tuple[str, str], list[str]] = defaultdict(list)
         for eid, cid, code in keys:

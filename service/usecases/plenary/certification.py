@@ -70,7 +70,8 @@ def certify(
         "plenary_version": plenary.version,
         "children": {c: p.version for c, p in sorted(children.items()) if p is not None},
     }
-    verdict = _verdict(t, figures) if t.code == t.contest.region else None
+    top = t.code == t.contest.region and not t.contest.is_legislative  # seats: GET .../seats
+    verdict = _verdict(t, figures) if top else None
     number = plenary.certify(
         figures=figures,
         signed_by=list(command.signed_by),

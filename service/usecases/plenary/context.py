@@ -12,7 +12,7 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError
 
 from domain.access import Actor, require_plenary_official
-from domain.codes import Tier, is_within, normalise
+from domain.codes import Tier, normalise
 from domain.contests import Contest
 from domain.errors import Conflict, NotFound
 from domain.plenary import Plenary, plenary_tier
@@ -188,7 +188,7 @@ def child_plenaries(ctx: PlenaryContext, t: Target) -> dict[str, Plenary | None]
     return {
         r["code"]: ctx.app.get_or_none(Plenary.create_id(eid, cid, r["code"]))
         for r in rows
-        if is_within(r["code"], t.contest.region)
+        if t.contest.covers(r["code"])
     }
 
 

@@ -51,7 +51,7 @@ def record_revote(
     """The result of a court-ordered re-vote (PSU) replaces the TPS's result; the old one stays."""
     t, plenary = addressed(ctx, actor, election_id, contest_id, code)
     tps = tps_under(t, command.tps)
-    form = form_of(t, command.form)
+    form = form_of(t, command.form, tps)
     result = _result_to_change(ctx, t, plenary, tps)
     order = plenary.record_revote(
         tps=tps,
@@ -81,7 +81,7 @@ def accept_anomaly(
     t, plenary = addressed(ctx, actor, election_id, contest_id, code)
     tps = tps_under(t, command.tps)
     result = tps_result(ctx, t, tps)
-    form = form_of(t, result.form)
+    form = form_of(t, result.form, tps)
     rules = sorted({a.rule for a in check_form(form) if a.severity is Severity.HARD})
     plenary.accept_anomaly(
         tps=tps,
@@ -98,7 +98,7 @@ def record_correction(
 ) -> TpsResult:
     """Record a correction on the plenary and on the TPS result (both saved by the caller)."""
     tps = tps_under(t, command.tps)
-    form = form_of(t, command.form)
+    form = form_of(t, command.form, tps)
     result = _result_to_change(ctx, t, plenary, tps)
     plenary.record_correction(
         tps=tps,

@@ -9,6 +9,8 @@ from typing import Any
 from domain.codes import Tier
 from domain.contests import Contest
 from domain.form import unflatten
+from domain.legislative import votes_of
+from service.read.legislative import district_figures
 from service.store.db import Tx
 from service.usecases.plenary.context import PlenaryContext, Target
 
@@ -37,6 +39,8 @@ def plenary_figures(ctx: PlenaryContext, tx: Tx, t: Target) -> dict[str, Any]:
     }
     if t.tier is Tier.KECAMATAN:
         figures["tps"] = _tps_figures(ctx, tx, t)
+    if t.contest.is_legislative and t.code == t.contest.region:
+        figures["districts"] = district_figures(tx, t.contest, p)  # what final seats rest on
     return figures
 
 
@@ -50,7 +54,11 @@ def _entry(
         "dpt": region["dpt"],
         "tps_total": region["tps_total"],
         "tps_reported": reported,
-        "votes": {k: sums.get(f"votes.{k}", 0) for k in contest.candidate_keys},
+        "votes": (
+            votes_of(contest, region["code"], sums)
+            if contest.is_legislative
+            else {k: sums.get(f"votes.{k}", 0) for k in contest.candidate_keys}
+        ),
         "valid": sums.get("valid", 0),
         "invalid": sums.get("invalid", 0),
         "total": sums.get("total", 0),

@@ -7,7 +7,8 @@ from typing import Any
 
 from domain.codes import is_within
 from domain.errors import InvalidInput
-from domain.form import Form, parse_form
+from domain.form import Form
+from domain.legislative import read_form
 from service.usecases.plenary.context import Target
 
 
@@ -18,6 +19,7 @@ def tps_under(t: Target, tps: str) -> str:
     return tps
 
 
-def form_of(t: Target, document: Any) -> Form:
-    """The C.Hasil form of the plenary's contest, or InvalidInput naming every field at fault."""
-    return parse_form(document, t.contest.kind, t.contest.candidate_keys)
+def form_of(t: Target, document: Any, tps: str) -> Form:
+    """The C.Hasil form of the plenary's contest at `tps` (a legislative contest: its district's
+    ballot), or InvalidInput naming every field at fault."""
+    return read_form(t.contest, tps, document)
