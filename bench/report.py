@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from bench import replicas_report
+from bench import replicas_report, report_pemilu
 
 NATION_TPS = 823_366
 FIVE_CONTESTS = 5 * NATION_TPS
@@ -336,25 +336,45 @@ NOTES = [
 ]
 
 
-def write(results_dir: Path, target: Path) -> None:
-    runs = []
-    for path in sorted(results_dir.glob("*.json")):
-        runs.append(json.loads(path.read_text()))
+def _runs(directory: Path) -> list[dict[str, Any]]:
+    paths = [p for p in sorted(directory.glob("*.json")) if not p.name.endswith(".partial.json")]
+    runs = [json.loads(p.read_text()) for p in paths]
+    runs = [r for r in runs if r.get("size")]
     runs.sort(key=lambda r: (ORDER.index(r["size"]) if r["size"] in ORDER else 1, r["size"]))
+    return runs
+
+
+def write(results_dir: Path, target: Path) -> None:
     lines = [
         "# Benchmarks",
         "",
-        "Produced by `bench/run` (`python -m bench.run --quick | --national | --provinces ...`); "
-        "the raw figures are in `bench/results/<size>.json`. Every rekap figure is set against "
-        "a baseline measured in the same run on the same machine. The data is the real 2024 "
-        "region tree (`service/data/wilayah.py`) with generated forms (`bench/data.py`, seed 2024, "
-        "about 1.5% with anomalies, a third of those corrected). The four contests beyond the "
-        "Pilpres are Pilpres-shaped stand-ins of kind `presiden` for the legislative forms "
-        "(lighter than the real ones).",
+        "Produced by `bench/run` (`python -m bench.run --quick | --national | --provinces ...`, "
+        "`--only dpr,ppwp` for some contests); the raw figures are in "
+        "`bench/results/<size>.json`. Every rekap figure is set against a baseline measured in "
+        "the same run on the same machine. The data is the real 2024 region tree "
+        "(`service/data/wilayah.py`) with the real contests of Pemilu 2024 as "
+        "`rekap election import-wilayah --pemilu2024` defines them (`bench/contests.py`): the "
+        "Pilpres (generated forms, `bench/data.py`, seed 2024, about 1.5% with anomalies, a third "
+        "of those corrected), the DPR (84 dapil, 580 seats, the real candidates; forms whose "
+        "party votes add up per dapil exactly to the published 2024 votes, "
+        "`bench/legislative.py`), the DPD (38 provinces, the real candidates), the 38 DPRD "
+        "provinsi and the 508 DPRD kab/kota (generated forms, `bench/legislative_regional.py`).",
         "",
     ]
     lines += NOTES
-    for r in runs:
-        lines += section(r)
+    for r in _runs(results_dir):
+        lines += report_pemilu.section(r) if r.get("format") == 2 else section(r)
+    history = _runs(results_dir / "history")
+    if history:
+        lines += [
+            "## History: Pilpres-only runs (before the real contests)",
+            "",
+            "Earlier runs carried the Pilpres alone, with four Pilpres-shaped stand-ins of kind "
+            "`presiden` for the legislative contests (lighter forms than the real ones); kept for "
+            "comparison (`bench/results/history/`).",
+            "",
+        ]
+        for r in history:
+            lines += [line.replace("## Size", "### Pilpres only, size", 1) for line in section(r)]
     lines += replicas_report.lines(results_dir / "replicas")
     target.write_text("\n".join(lines))
