@@ -71,6 +71,8 @@ def section(r: dict[str, Any]) -> list[str]:
 def _ingest(r: dict[str, Any], national: bool, scale: float) -> list[str]:
     rows = []
     for key, p in r["per_contest"].items():
+        if not all(k in p for k in ("bulk", "copy", "insert", "catch_up")):
+            continue  # a run stopped in the middle of this contest
         b, copy, ins, cu = p["bulk"], p["copy"], p["insert"], p["catch_up"]
         rate = b["per_second_excluding_generation"]
         rows.append(
@@ -127,6 +129,8 @@ def _ingest(r: dict[str, Any], national: bool, scale: float) -> list[str]:
 
 
 def _projections(r: dict[str, Any]) -> list[str]:
+    if "projection_rebuild" not in r or "log_read_decoded" not in r:
+        return ["Projection full rebuild: **not measured** (the run was stopped before it).", ""]
     rb, raw, dec = r["projection_rebuild"], r["log_read_raw"], r["log_read_decoded"]
     return _table(
         ["Measure", "rekap", "Baseline (same run)", "Ratio", "Target", ""],
