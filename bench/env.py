@@ -189,12 +189,22 @@ class ChildMemory:
 
 
 def _process_name(pid: int) -> str:
-    """What a child runs: the projections it applies, else its command."""
+    """What a child runs: a projection child of a catch-up or rebuild, the module it was started
+    with (gunicorn, service.cli), else its command."""
     try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        argv = [
+            a.decode(errors="replace")
+            for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if a
+        ]
     except OSError:
         return "gone"
-    text = " ".join(a.decode(errors="replace") for a in argv if a)
-    if "multiprocessing" in text or "spawn" in text:
-        return "projection child"
-    return Path(argv[0].decode(errors="replace")).name if argv and argv[0] else "child"
+    if not argv:
+        return "gone"
+    text = " ".join(argv)
+    if "multiprocessing" in text:
+        return "projection child (catch-up/rebuild)"
+    if "-m" in argv[:-1]:
+        module = argv[argv.index("-m") + 1]
+        return " ".join([module, *argv[argv.index("-m") + 2 : argv.index("-m") + 4]])
+    return Path(argv[0]).name

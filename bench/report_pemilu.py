@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bench.contests import LABELS
+from bench.report_rows import extra_rows, http_rows
 from bench.seats import PARTY_NAMES
 
 NATION_TPS = 823_366
@@ -64,6 +65,17 @@ def section(r: dict[str, Any]) -> list[str]:
     seats = r.get("dpr_seats")
     if seats:
         out += seats_table(seats)
+    raw = r.get("log_read_raw") or {"per_second": 0}
+    rows = http_rows(r.get("http_single_submissions")) + extra_rows(r, raw)
+    if rows:
+        out += [
+            "Pilpres: the other measures (the HTTP load on a Pilpres stand-in contest).",
+            "",
+            *_table(
+                ["Measure", "rekap", "Baseline (same run)", "Ratio", "Target", ""],
+                [list(row) for row in rows],
+            ),
+        ]
     out += _memory(r)
     return out
 
