@@ -101,6 +101,8 @@ def extra_rows(r: dict[str, Any], raw: dict[str, Any]) -> list[tuple[str, ...]]:
         )
     )
     ao, aob = r["as_of_kabkota"], r["as_of_baseline"]
+    if not ao["events_per_kabkota"]:  # a position before the contest's events: nothing replayed
+        return rows + _audit_rows(r.get("audit") or {}, raw)
     rows.append(
         (
             f"As-of of a kab/kota by replay ({ao['events_per_kabkota']:,.0f} events each)",

@@ -194,6 +194,7 @@ def _contest(
 
     total = data.tps_count(provinces)
     found["contests"] = len(docs)
+    found["log_start"] = services.app.recorder.max_notification_id() or 0
     found["bulk"] = _step(
         results, f"bulk_{key}", ingest.bulk_ingest, services, stream(), total, seed, key
     )
@@ -242,6 +243,7 @@ def _pilpres_reads(
         results, "site_pages", site.page_reads, services, codes, tps_codes[:20], data.PILPRES_ID, 5
     )
     head = services.app.recorder.max_notification_id() or 0
+    start = results["per_contest"][data.PILPRES_ID]["log_start"]
     kabs = codes["kabkota"][:5]
     _step(
         results,
@@ -250,7 +252,7 @@ def _pilpres_reads(
         services,
         kabs,
         data.PILPRES_ID,
-        head // 2,
+        (start + head) // 2,  # half-way through the Pilpres's own events
     )
     _step(results, "as_of_baseline", readside.as_of_baseline, kabs, data.PILPRES_ID)
 
