@@ -56,7 +56,9 @@ def section(r: dict[str, Any]) -> list[str]:
     if not national:
         out += [
             f"Figures for the nation (x{scale:,.1f} TPS) are **extrapolated, not measured**, "
-            "assuming rates stay flat as tables grow.",
+            "assuming rates stay flat as tables grow: they did not in the national run (its DPR "
+            "bulk ingest ran at about half the rate it has at province size), so take the "
+            "national section's measured times over these.",
             "",
         ]
     out += _ingest(r, national, scale)
@@ -69,7 +71,8 @@ def section(r: dict[str, Any]) -> list[str]:
     rows = http_rows(r.get("http_single_submissions")) + extra_rows(r, raw)
     if rows:
         out += [
-            "Pilpres: the other measures (the HTTP load on a Pilpres stand-in contest).",
+            "Pilpres: the other measures (single submissions over HTTP, when measured, go to a "
+            "Pilpres-shaped contest of their own).",
             "",
             *_table(
                 ["Measure", "rekap", "Baseline (same run)", "Ratio", "Target", ""],
@@ -246,7 +249,7 @@ def _memory(r: dict[str, Any]) -> list[str]:
     if children:
         parts.append(
             "child processes (projections in catch-up and rebuild), the largest of each kind: "
-            + ", ".join(f"{name} {mb:,.0f}" for name, mb in children.items())
+            + ", ".join(f"{name} {mb:,.0f}" for name, mb in children.items() if mb)
         )
     http = r.get("http_single_submissions")
     if http:
