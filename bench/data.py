@@ -116,12 +116,12 @@ def _local_shares(seed: int, contest_id: str, kecamatan: str) -> tuple[float, ..
     return tuple(w / total for w in weights)
 
 
-def _split(rng: random.Random, total: int) -> dict[str, int]:
+def split_sex(rng: random.Random, total: int) -> dict[str, int]:
     men = min(total, max(0, round(total * rng.uniform(0.46, 0.52))))
     return {"l": men, "p": total - men, "j": total}
 
 
-def _within(registered: dict[str, int], voters: int) -> dict[str, int]:
+def within(registered: dict[str, int], voters: int) -> dict[str, int]:
     """Voters from the DPT split like the DPT, never more men or women than registered."""
     men = min(registered["l"], round(voters * registered["l"] / max(registered["j"], 1)))
     women = voters - men
@@ -144,11 +144,11 @@ def _tps_form(rng: random.Random, tps: str, dpt: int, shares: tuple[float, ...])
     valid = voters - invalid
     votes = _votes(rng, valid, shares)
     returned = rng.choice((0, 0, 0, 1, 2)) if received - voters >= 2 else 0
-    dpt_split = _split(rng, dpt)
+    dpt_split = split_sex(rng, dpt)
     voted = {
-        "dpt": _within(dpt_split, from_dpt),
-        "dptb": _split(rng, dptb),
-        "dpk": _split(rng, dpk),
+        "dpt": within(dpt_split, from_dpt),
+        "dptb": split_sex(rng, dptb),
+        "dpk": split_sex(rng, dpk),
     }
     voted["total"] = {k: sum(v[k] for v in voted.values()) for k in ("l", "p", "j")}
     form: dict[str, Any] = {
@@ -160,7 +160,7 @@ def _tps_form(rng: random.Random, tps: str, dpt: int, shares: tuple[float, ...])
             "returned": returned,
             "unused": received - voters - returned,
         },
-        "disabled_voted": _split(rng, min(voters, rng.choice((0, 0, 1, 1, 2, 3)))),
+        "disabled_voted": split_sex(rng, min(voters, rng.choice((0, 0, 1, 1, 2, 3)))),
         "votes": votes,
         "valid": valid,
         "invalid": invalid,
