@@ -11,18 +11,15 @@ from werkzeug.serving import make_server
 from api.app import create_app
 from domain.tps_result import TpsResult
 from service.bootstrap import Services
-from service.input import results as given_results
 from service.store.eventlog import existing_versions
-from service.usecases.results import correct, submit
 from tests.factories import (
     CONTEST,
-    DPT,
     ELECTION,
     TPS,
-    kpps,
-    pilkada_form,
+    kpps_corrects,
+    kpps_submits,
     setup_election,
-    submission,
+    tps_body,
 )
 
 
@@ -38,24 +35,12 @@ def grow_log(services: Services, minimum: int) -> int:
     while services.runner.head() < minimum:
         for tps in TPS:
             votes = {"1": 10 + round_ % 50, "2": 20, "3": 30}
-            body = submission(pilkada_form(DPT[tps], votes))
+            body = tps_body(tps, votes)
             if tps not in versions:
-                outcome = submit(
-                    services.results,
-                    kpps(tps),
-                    ELECTION,
-                    CONTEST,
-                    given_results.submission(tps, body),
-                )
+                outcome = kpps_submits(services, tps, body)
             else:
                 body = {"form": body["form"], "reason": f"re-read {round_}"}
-                outcome = correct(
-                    services.results,
-                    kpps(tps),
-                    ELECTION,
-                    CONTEST,
-                    given_results.correction(tps, body, versions[tps]),
-                )
+                outcome = kpps_corrects(services, tps, body, versions[tps])
             versions[tps] = outcome.version
         round_ += 1
     services.runner.catch_up()

@@ -23,17 +23,16 @@ from service.input import plenary as given_plenary
 from service.input import results as given_results
 from service.usecases import plenary as use
 from service.usecases.bulk import submit_bulk
-from service.usecases.results import correct, submit
 from tests.conftest import make_settings
 from tests.factories import (
     CONTEST,
-    DPT,
     ELECTION,
     TPS,
-    kpps,
-    pilkada_form,
+    kpps_corrects,
+    kpps_submits,
     setup_election,
-    submission,
+    tps_body,
+    tps_form,
 )
 from tests.integration.test_disputes import certify
 from tests.integration.test_plenary import official, votes
@@ -55,9 +54,8 @@ def photographed(services: Services) -> Iterator[tuple[Services, set[str]]]:
     setup_election(services)
     cites = {TPS[0]: [page(services, 0)], TPS[2]: [page(services, 2)], TPS[4]: [page(services, 4)]}
     for i, tps in enumerate(TPS[:5]):
-        body = {**submission(pilkada_form(DPT[tps], votes(i))), "evidence": cites.get(tps, [])}
-        submit(services.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, body))
-    item = {"tps": TPS[5], "submission_id": "b-5", "form": pilkada_form(DPT[TPS[5]], votes(5))}
+        kpps_submits(services, tps, tps_body(tps, votes(i), evidence=cites.get(tps, [])))
+    item = {"tps": TPS[5], "submission_id": "b-5", "form": tps_form(TPS[5], votes(5))}
     item["evidence"] = [page(services, 5), {**page(services, 6), "page": 2}]
     submit_bulk(services.results, SYSTEM, ELECTION, CONTEST, given_results.bulk_items([item]))
 
@@ -70,7 +68,7 @@ def photographed(services: Services) -> Iterator[tuple[Services, set[str]]]:
     order = {"kind": "re_vote", "ref": "MK 4/2025", "tps": [TPS[4]]}
     reopen = load(given_plenary.ReopenSchema, {"reason": "PSU", "order": order})
     use.reopen(services.plenary, COURT, ELECTION, CONTEST, "910102", reopen)
-    form = pilkada_form(DPT[TPS[4]], votes(4, 2))
+    form = tps_form(TPS[4], votes(4, 2))
     revote = load(given_plenary.RevoteSchema, {"tps": TPS[4], "form": form})
     use.record_revote(services.plenary, official("910102"), ELECTION, CONTEST, "910102", revote)
     services.runner.catch_up()
@@ -116,9 +114,8 @@ def test_an_older_store_gets_its_photo_progress_from_rekap_init_without_a_rebuil
 
 
 def kpps_correct(services: Services, tps: str, version: int, pages: list[dict[str, Any]]) -> None:
-    body = {"form": pilkada_form(DPT[tps], votes(version)), "reason": "dibaca ulang"}
-    command = given_results.correction(tps, {**body, "evidence": pages}, version)
-    correct(services.results, kpps(tps), ELECTION, CONTEST, command)
+    body = {"form": tps_form(tps, votes(version)), "reason": "dibaca ulang", "evidence": pages}
+    kpps_corrects(services, tps, body, version)
 
 
 # Per TPS: None (no result), or the pages of its submission and of each correction after it.
@@ -151,9 +148,7 @@ def test_any_submissions_and_corrections_count_their_photos_as_a_model_does(
                     continue
                 first, corrections = history
                 pages = [{**page(services, 10 * n + p), "page": p + 1} for p in range(first)]
-                body = {**submission(pilkada_form(DPT[tps], votes(n))), "evidence": pages}
-                command = given_results.submission(tps, body)
-                submit(services.results, kpps(tps), ELECTION, CONTEST, command)
+                kpps_submits(services, tps, tps_body(tps, votes(n), evidence=pages))
                 photographed = first > 0
                 for version, added in enumerate(corrections, start=1):
                     extra = [page(services, 100 + 10 * n + version)] if added else []
