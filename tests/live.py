@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -73,6 +74,35 @@ def stop(process: subprocess.Popen[bytes]) -> int | None:
             process.wait(timeout=10)
             return None
     return process.returncode
+
+
+@contextmanager
+def gunicorn_and_projections(
+    command: list[str], env: dict[str, str]
+) -> Iterator[tuple[str, subprocess.Popen[bytes], subprocess.Popen[bytes]]]:
+    """gunicorn (`python -m` and `command`, bound at env's REKAP_BIND) and the projection
+    process, both with `env`: the base URL once /readyz answers 200, and the two processes,
+    which are stopped when the block ends."""
+    gunicorn = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT, env=env)
+    projections = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "projections", "run"], cwd=ROOT, env=env
+    )
+    base = f"http://{env['REKAP_BIND']}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if call(f"{base}/readyz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert gunicorn.poll() is None, "gunicorn exited at start-up"
+            assert time.monotonic() < deadline, "gunicorn did not get ready in 30 s"
+            time.sleep(0.2)
+        yield base, gunicorn, projections
+    finally:
+        stop(gunicorn)
+        stop(projections)
 
 
 def env_for(settings: Settings, **extra: str) -> dict[str, str]:
