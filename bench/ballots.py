@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
-from bench.data import split_sex, within
+from bench.data import sections, split_sex, within
 from domain.form import BOX_MAX, Form, Split
 from domain.rules import ballot_allowance, check_form
 
@@ -39,22 +39,8 @@ def voter_sections(rng: random.Random, dpt: int, valid: int, invalid: int) -> di
     registered = split_sex(rng, dpt)
     voted = {"dpt": within(registered, from_dpt), "dptb": split_sex(rng, dptb)}
     voted["dpk"] = split_sex(rng, dpk)
-    voted["total"] = {k: sum(v[k] for v in voted.values()) for k in ("l", "p", "j")}
     returned = rng.choice((0, 0, 0, 1, 2)) if received - voters >= 2 else 0
-    return {
-        "registered": {"dpt": registered},
-        "voted": voted,
-        "ballots": {
-            "received": received,
-            "used": voters,
-            "returned": returned,
-            "unused": received - voters - returned,
-        },
-        "disabled_voted": split_sex(rng, min(voters, rng.choice((0, 0, 1, 1, 2, 3)))),
-        "valid": valid,
-        "invalid": invalid,
-        "total": voters,
-    }
+    return sections(rng, registered, voted, received, returned, valid, invalid)
 
 
 def profile(weights: Sequence[float]) -> Profile:

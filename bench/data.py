@@ -130,6 +130,37 @@ def within(registered: dict[str, int], voters: int) -> dict[str, int]:
     return {"l": men, "p": women, "j": voters}
 
 
+def sections(
+    rng: random.Random,
+    registered: dict[str, int],
+    voted: dict[str, dict[str, int]],
+    received: int,
+    returned: int,
+    valid: int,
+    invalid: int,
+    votes: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """A form from its counts: the voted total, the ballots, the disabled voters (drawn last
+    from `rng`) and the votes, if given."""
+    voters = valid + invalid
+    voted["total"] = {k: sum(v[k] for v in voted.values()) for k in ("l", "p", "j")}
+    return {
+        "registered": {"dpt": registered},
+        "voted": voted,
+        "ballots": {
+            "received": received,
+            "used": voters,
+            "returned": returned,
+            "unused": received - voters - returned,
+        },
+        "disabled_voted": split_sex(rng, min(voters, rng.choice((0, 0, 1, 1, 2, 3)))),
+        **({} if votes is None else {"votes": votes}),
+        "valid": valid,
+        "invalid": invalid,
+        "total": voters,
+    }
+
+
 def _tps_form(rng: random.Random, tps: str, dpt: int, shares: tuple[float, ...]) -> TpsForm:
     turnout = min(0.98, max(0.45, rng.gauss(0.81, 0.07)))
     from_dpt = min(dpt, round(dpt * turnout))
@@ -150,22 +181,7 @@ def _tps_form(rng: random.Random, tps: str, dpt: int, shares: tuple[float, ...])
         "dptb": split_sex(rng, dptb),
         "dpk": split_sex(rng, dpk),
     }
-    voted["total"] = {k: sum(v[k] for v in voted.values()) for k in ("l", "p", "j")}
-    form: dict[str, Any] = {
-        "registered": {"dpt": dpt_split},
-        "voted": voted,
-        "ballots": {
-            "received": received,
-            "used": voters,
-            "returned": returned,
-            "unused": received - voters - returned,
-        },
-        "disabled_voted": split_sex(rng, min(voters, rng.choice((0, 0, 1, 1, 2, 3)))),
-        "votes": votes,
-        "valid": valid,
-        "invalid": invalid,
-        "total": voters,
-    }
+    form = sections(rng, dpt_split, voted, received, returned, valid, invalid, votes)
     if rng.random() >= ANOMALY_SHARE:
         return TpsForm(tps, dpt, form, None, None)
     broken, rule = _break(rng, form)
