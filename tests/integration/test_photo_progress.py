@@ -5,9 +5,7 @@ the counts from `rekap init`; any sequence of submissions and corrections counts
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,13 +15,13 @@ from hypothesis import strategies as st
 from domain.access import SYSTEM, Actor, Role
 from service.audit.log import AuditLog
 from service.audit.verify import verify
-from service.bootstrap import Services, build_services, init_store
+from service.bootstrap import Services
 from service.input import load
 from service.input import plenary as given_plenary
 from service.input import results as given_results
 from service.usecases import plenary as use
 from service.usecases.bulk import submit_bulk
-from tests.conftest import make_settings
+from tests.conftest import fresh_sqlite_services
 from tests.factories import (
     CONTEST,
     ELECTION,
@@ -136,31 +134,25 @@ HISTORY = st.one_of(
 def test_any_submissions_and_corrections_count_their_photos_as_a_model_does(
     histories: list[tuple[int, list[int]] | None],
 ) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        config, _ = make_settings("sqlite", Path(directory))
-        init_store(config)
-        services = build_services(config)
-        try:
-            setup_election(services)
-            with_photo = set()
-            for n, (tps, history) in enumerate(zip(TPS, histories, strict=True)):
-                if history is None:
-                    continue
-                first, corrections = history
-                pages = [{**page(services, 10 * n + p), "page": p + 1} for p in range(first)]
-                kpps_submits(services, tps, tps_body(tps, votes(n), evidence=pages))
-                photographed = first > 0
-                for version, added in enumerate(corrections, start=1):
-                    extra = [page(services, 100 + 10 * n + version)] if added else []
-                    kpps_correct(services, tps, version, extra)
-                    photographed = photographed or added > 0
-                if photographed:
-                    with_photo.add(tps)
-            services.runner.catch_up()
-            for code in REGIONS:
-                counted = sum(1 for tps in with_photo if tps.startswith(code))
-                assert services.queries.region(ELECTION, CONTEST, code)["tps_with_evidence"] == (
-                    counted
-                ), code
-        finally:
-            services.close()
+    with fresh_sqlite_services() as services:
+        setup_election(services)
+        with_photo = set()
+        for n, (tps, history) in enumerate(zip(TPS, histories, strict=True)):
+            if history is None:
+                continue
+            first, corrections = history
+            pages = [{**page(services, 10 * n + p), "page": p + 1} for p in range(first)]
+            kpps_submits(services, tps, tps_body(tps, votes(n), evidence=pages))
+            photographed = first > 0
+            for version, added in enumerate(corrections, start=1):
+                extra = [page(services, 100 + 10 * n + version)] if added else []
+                kpps_correct(services, tps, version, extra)
+                photographed = photographed or added > 0
+            if photographed:
+                with_photo.add(tps)
+        services.runner.catch_up()
+        for code in REGIONS:
+            counted = sum(1 for tps in with_photo if tps.startswith(code))
+            assert services.queries.region(ELECTION, CONTEST, code)["tps_with_evidence"] == (
+                counted
+            ), code
