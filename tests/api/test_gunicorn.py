@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
-from service.bootstrap import Services, build_services, init_store
+from service.bootstrap import Services
+from service.config import Settings
 from tests.api.test_container_files import dockerfile_cmd
-from tests.conftest import drop_schema, make_settings
 from tests.factories import CONTEST, DPT, ELECTION, TPS, pilkada_form, setup_election
 from tests.live import call, env_for, free_port, gunicorn_and_projections, stop
 
@@ -28,24 +28,21 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Services]]:
-    settings, schema = make_settings("postgresql", tmp_path)
-    init_store(settings)
-    services = build_services(settings)
+def backend() -> str:
+    return "postgresql"
+
+
+@pytest.fixture
+def server(settings: Settings, services: Services) -> Iterator[tuple[str, Services]]:
     setup_election(services)
     port = free_port()
     env = env_for(settings, REKAP_WORKERS="3", REKAP_BIND=f"127.0.0.1:{port}")
     command = dockerfile_cmd()  # the image's own entry point, run without Docker
     assert command[0] == "gunicorn"
-    try:
-        with gunicorn_and_projections(command, env) as (base, gunicorn, projections):
-            yield base, services
-            assert stop(gunicorn) == 0, "gunicorn did not shut down gracefully on SIGTERM"
-            assert stop(projections) == 0
-    finally:
-        services.close()
-        if schema:
-            drop_schema(schema)
+    with gunicorn_and_projections(command, env) as (base, gunicorn, projections):
+        yield base, services
+        assert stop(gunicorn) == 0, "gunicorn did not shut down gracefully on SIGTERM"
+        assert stop(projections) == 0
 
 
 def test_racing_first_submissions_give_one_winner_per_tps_and_all_are_counted(

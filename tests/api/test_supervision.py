@@ -9,15 +9,13 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from service.bootstrap import Services, build_services, init_store
+from service.bootstrap import Services
 from service.cli.main import main
 from tests.api.test_container_files import dockerfile_cmd
-from tests.conftest import drop_schema, make_settings
 from tests.factories import (
     CONTEST,
     DPT,
@@ -50,15 +48,9 @@ URL = f"/api/v1/elections/{ELECTION}/contests/{CONTEST}"
 
 
 @pytest.fixture
-def store(backend: str, tmp_path: Path) -> Iterator[Services]:
-    settings, schema = make_settings(backend, tmp_path)
-    init_store(settings)
-    services = build_services(settings)
+def store(services: Services) -> Services:
     setup_election(services)
-    yield services
-    services.close()
-    if schema:
-        drop_schema(schema)
+    return services
 
 
 def rekap(*argv: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
