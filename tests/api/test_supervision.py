@@ -16,16 +16,7 @@ import pytest
 from service.bootstrap import Services
 from service.cli.main import main
 from tests.api.test_container_files import dockerfile_cmd
-from tests.factories import (
-    CONTEST,
-    DPT,
-    ELECTION,
-    TPS,
-    pilkada_form,
-    setup_election,
-    submission,
-    submit_votes,
-)
+from tests.factories import CONTEST, ELECTION, TPS, setup_election, submit_votes, tps_body
 from tests.live import (
     ROOT,
     alive,
@@ -70,7 +61,7 @@ def rekap_once(*argv: str, env: dict[str, str]) -> tuple[int, str, str]:
 
 def submit_over_http(base: str, services: Services, tps: str) -> int:
     token, _ = services.tokens.create("kpps", tps)
-    body = submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30}))
+    body = tps_body(tps, {"1": 10, "2": 20, "3": 30})
     status, answer, _ = call(f"{base}{URL}/tps/{tps}/submissions", "POST", body, token)
     assert status == 201, answer
     return int(answer["position"])
