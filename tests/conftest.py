@@ -27,6 +27,9 @@ POSTGRES_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", "postgresql"]
+# For tests whose store must be PostgreSQL (a real server, libpq, the recorder's own SQL): the
+# `settings` and `services` fixtures then give that store alone.
+POSTGRESQL_ONLY = pytest.mark.parametrize("backend", ["postgresql"])
 
 
 def _postgres_error() -> str | None:

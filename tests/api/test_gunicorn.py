@@ -17,6 +17,7 @@ import pytest
 from service.bootstrap import Services
 from service.config import Settings
 from tests.api.test_container_files import dockerfile_cmd
+from tests.conftest import POSTGRESQL_ONLY
 from tests.factories import CONTEST, DPT, ELECTION, TPS, pilkada_form, setup_election
 from tests.live import call, env_for, free_port, gunicorn_and_projections, stop
 
@@ -24,12 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 8
 RACED = [TPS[0], TPS[2], TPS[3], TPS[5]]
 
-pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def backend() -> str:
-    return "postgresql"
+pytestmark = [pytest.mark.slow, POSTGRESQL_ONLY]
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from service.bootstrap import Services, build_services, init_store
 from service.config import Settings, parse_database_url
 from service.store.db import connect_admin
 from tests.api.test_container_files import dockerfile_cmd
-from tests.conftest import POSTGRES_URL, drop_schema, make_settings
+from tests.conftest import POSTGRES_URL, POSTGRESQL_ONLY, drop_schema, make_settings
 from tests.factories import CONTEST, ELECTION, setup_election
 from tests.live import ROOT, call, env_for, eventually, free_port, stop
 
@@ -75,11 +75,6 @@ def test_with_postgresql_refusing_connections_every_answer_is_a_quick_503(
 
 
 @pytest.fixture
-def backend() -> str:
-    return "postgresql"
-
-
-@pytest.fixture
 def served(settings: Settings, services: Services) -> Iterator[tuple[str, str]]:
     setup_election(services)
     services.runner.catch_up()
@@ -100,6 +95,7 @@ def terminate_backends(application_name: str) -> int:
     return len(rows)
 
 
+@POSTGRESQL_ONLY
 def test_requests_recover_by_themselves_after_postgresql_drops_every_connection(
     served: tuple[str, str],
 ) -> None:

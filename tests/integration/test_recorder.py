@@ -9,11 +9,9 @@ from eventsourcing.persistence import DataError, IntegrityError, StoredEvent
 
 from service.bootstrap import Services
 from service.store.recorder import OneTripRecorder
+from tests.conftest import POSTGRESQL_ONLY
 
-
-@pytest.fixture
-def backend() -> str:
-    return "postgresql"
+pytestmark = POSTGRESQL_ONLY
 
 
 @pytest.fixture
