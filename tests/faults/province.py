@@ -21,6 +21,7 @@ from service.bootstrap import build_services
 from service.data import wilayah
 from service.input import elections as given_elections
 from service.usecases.elections import create_election, define_contest, load_regions
+from tests.factories import GUBERNUR
 from tests.faults.load import Acknowledged, SubmissionLoad, read_until_there, recovery_time
 from tests.faults.servers import LiveServer, Store, call
 
@@ -29,17 +30,8 @@ WARM_UP = 1.0  # seconds of load before a fault
 AFTER = 2.0  # seconds of load after it
 ELECTION = "fault-2024"
 CONTEST = "gub-71"
-GOVERNOR: dict[str, Any] = {
-    "id": CONTEST,
-    "kind": "gubernur",
-    "region": PROVINCE,
-    "winner_rule": "plurality",
-    "candidates": [
-        {"number": 1, "name": "Pasangan Satu"},
-        {"number": 2, "name": "Pasangan Dua"},
-        {"number": 3, "name": "Pasangan Tiga"},
-    ],
-}
+# The test contest's three pairs, in province 71, won by a plurality.
+GOVERNOR = {**GUBERNUR, "id": CONTEST, "region": PROVINCE, "winner_rule": "plurality"}
 
 
 def fault_figures(load: SubmissionLoad, lost: int, recovery: float | None) -> dict[str, Any]:
