@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from domain.plenary import Plenary, PlenaryStatus
-from service.read.projections.base import LoggedEvent
+from service.read.projections.base import LoggedEvent, compact_json
 from service.store.db import Tx
 
 PLENARY_EVENTS = (
@@ -44,10 +44,6 @@ KINDS = {
     "BelowReopened": "below_reopened",
     "ResultStepNoted": "result_step_noted",
 }
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 class PlenaryProjection:
@@ -183,8 +179,8 @@ class PlenaryProjection:
                 event.originator_version,
                 KINDS[name],
                 at,
-                _dumps(event.actor),
-                _dumps(detail),
+                compact_json(event.actor),
+                compact_json(detail),
                 position,
             ),
         )
@@ -226,7 +222,7 @@ class PlenaryProjection:
                 f"INSERT INTO {self.p}plenary_objection (election_id, contest_id, objection_id, "
                 "origin, holder, status, document, position) "
                 "VALUES (%s, %s, %s, %s, %s, 'open', %s, %s)",
-                (eid, cid, event.objection_id, code, code, _dumps(document), position),
+                (eid, cid, event.objection_id, code, code, compact_json(document), position),
             )
             return {k: v for k, v in document.items() if k not in ("raised_by", "resolutions")}
         if isinstance(event, Plenary.ObjectionResolved):
@@ -266,8 +262,8 @@ class PlenaryProjection:
                     event.to_version,
                     reason,
                     objection_id,
-                    _dumps(event.before),
-                    _dumps(event.after),
+                    compact_json(event.before),
+                    compact_json(event.after),
                     at,
                     position,
                 ),
@@ -292,7 +288,7 @@ class PlenaryProjection:
                     event.tps,
                     event.result_version,
                     code,
-                    _dumps(event.rules),
+                    compact_json(event.rules),
                     event.reason,
                     at,
                     position,
@@ -315,7 +311,7 @@ class PlenaryProjection:
                 f"INSERT INTO {self.p}plenary_certificate (election_id, contest_id, code, number, "
                 "document, certified_at, superseded_at, position) "
                 "VALUES (%s, %s, %s, %s, %s, %s, NULL, %s)",
-                (*key, event.number, _dumps(document), at, position),
+                (*key, event.number, compact_json(document), at, position),
             )
             return {
                 "number": event.number,
@@ -368,7 +364,7 @@ class PlenaryProjection:
         tx.execute(
             f"UPDATE {self.p}plenary_objection SET status = %s, holder = %s, document = %s, "
             "position = %s WHERE election_id = %s AND contest_id = %s AND objection_id = %s",
-            (status, holder, _dumps(document), position, eid, cid, event.objection_id),
+            (status, holder, compact_json(document), position, eid, cid, event.objection_id),
         )
         return {
             "objection_id": event.objection_id,
