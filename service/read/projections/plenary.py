@@ -228,13 +228,9 @@ class PlenaryProjection:
         if isinstance(event, Plenary.ObjectionResolved):
             return self._resolved(tx, key, event, at, position)
         if isinstance(event, Plenary.RecommendationRecorded):
-            return {"recommendation_id": event.recommendation_id, "text": event.text}
+            return _fields(event, "recommendation_id", "text")
         if isinstance(event, Plenary.RecommendationAnswered):
-            return {
-                "recommendation_id": event.recommendation_id,
-                "followed": event.followed,
-                "answer": event.answer,
-            }
+            return _fields(event, "recommendation_id", "followed", "answer")
         if isinstance(event, Plenary.CorrectionRecorded | Plenary.RevoteRecorded):
             revote = isinstance(event, Plenary.RevoteRecorded)
             reason = (
@@ -294,12 +290,7 @@ class PlenaryProjection:
                     position,
                 ),
             )
-            return {
-                "tps": event.tps,
-                "result_version": event.result_version,
-                "rules": event.rules,
-                "reason": event.reason,
-            }
+            return _fields(event, "tps", "result_version", "rules", "reason")
         if isinstance(event, Plenary.Certified):
             document = {
                 **event.certificate,
@@ -325,15 +316,10 @@ class PlenaryProjection:
                 "WHERE election_id = %s AND contest_id = %s AND code = %s AND number = %s",
                 (at, *key, event.supersedes),
             )
-            return {
-                "reason": event.reason,
-                "order": event.order,
-                "supersedes": event.supersedes,
-                "cascade_from": event.cascade_from,
-            }
+            return _fields(event, "reason", "order", "supersedes", "cascade_from")
         if isinstance(event, Plenary.ResultStepNoted):
-            return {"step": event.step, "ref": event.ref}
-        return {"code": event.code, "reason": event.reason}  # BelowReopened
+            return _fields(event, "step", "ref")
+        return _fields(event, "code", "reason")  # BelowReopened
 
     def _resolved(
         self, tx: Tx, key: tuple[str, str, str], event: Any, at: str, position: int
@@ -373,6 +359,11 @@ class PlenaryProjection:
             "carried_from": document.get("origin") if event.carried else None,
             "carried_to": event.carried_to,
         }
+
+
+def _fields(event: Any, *names: str) -> dict[str, Any]:
+    """The minutes' record of an event that is its own fields, named as on the event."""
+    return {name: getattr(event, name) for name in names}
 
 
 def _summary(figures: dict[str, Any]) -> dict[str, Any]:
