@@ -17,6 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from flask import Flask
+from werkzeug.serving import make_server
+
 from service.bootstrap import Services
 from service.config import Settings
 
@@ -171,3 +174,31 @@ def projections_running(services: Services) -> Iterator[None]:
         stop.set()
         runner.join(timeout=30)
     assert not runner.is_alive()
+
+
+class LiveServer:
+    """A Flask app on a free port of 127.0.0.1, served by werkzeug in a thread."""
+
+    def __init__(self, app: Flask) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def json(self, path: str) -> Any:
+        with urllib.request.urlopen(self.url + path, timeout=30) as response:
+            return json.load(response)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[LiveServer]:
+    """`app` served on a free port until the block ends."""
+    server = LiveServer(app)
+    try:
+        yield server
+    finally:
+        server.close()

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from werkzeug.serving import make_server
 
 from api.app import create_app
 from domain.tps_result import TpsResult
@@ -21,6 +18,7 @@ from tests.factories import (
     setup_election,
     tps_body,
 )
+from tests.live import served
 
 
 def grow_log(services: Services, minimum: int) -> int:
@@ -50,14 +48,8 @@ def grow_log(services: Services, minimum: int) -> int:
 @contextmanager
 def serving(services: Services) -> Iterator[str]:
     """The API on a free local port in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, create_app(services), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with served(create_app(services)) as server:
+        yield server.url
 
 
 def http_text(url: str) -> str:
