@@ -40,7 +40,7 @@ class DisputeProjection:
         ]
 
     def table_names(self) -> list[str]:
-        return [f"{self.p}dispute", f"{self.p}determination"]
+        return [table for table, _ in self.primary_keys()]
 
     def create_statements(self) -> list[str]:
         p = self.p

@@ -74,17 +74,7 @@ class PlenaryProjection:
         ]
 
     def table_names(self) -> list[str]:
-        return [
-            f"{self.p}{t}"
-            for t in (
-                "plenary",
-                "plenary_minutes",
-                "plenary_certificate",
-                "plenary_objection",
-                "plenary_correction",
-                "plenary_acceptance",
-            )
-        ]
+        return [table for table, _ in self.primary_keys()]
 
     def create_statements(self) -> list[str]:
         p = self.p
