@@ -10,6 +10,8 @@ from api.blueprints.health import blp as health
 from api.blueprints.plenary import blp as plenary
 from api.blueprints.recap import blp as recap
 from api.blueprints.results import blp as results
+from api.blueprints.sync import blp as sync
 from api.blueprints.tlog import blp as tlog
 
 ALL_BLUEPRINTS = [health, elections, results, recap, plenary, disputes, evidence, audit, tlog]
+ALL_BLUEPRINTS.append(sync)  # the offline kecamatan nodes: push, pull, reconciliation

@@ -12,6 +12,7 @@ import json
 from typing import Any
 
 from domain.plenary import Plenary, PlenaryStatus
+from service.read.projections import plenary_reads
 from service.read.projections.base import LoggedEvent, compact_json
 from service.store.db import Tx
 
@@ -28,6 +29,7 @@ PLENARY_EVENTS = (
     Plenary.Reopened,
     Plenary.BelowReopened,
     Plenary.ResultStepNoted,
+    Plenary.ResultRead,
 )
 PLENARY_TOPICS = frozenset(cls.TOPIC for cls in PLENARY_EVENTS)
 KINDS = {
@@ -43,6 +45,7 @@ KINDS = {
     "Reopened": "reopened",
     "BelowReopened": "below_reopened",
     "ResultStepNoted": "result_step_noted",
+    "ResultRead": "result_read",
 }
 
 
@@ -71,6 +74,7 @@ class PlenaryProjection:
             (f"{self.p}plenary_objection", [*key, "objection_id"]),
             (f"{self.p}plenary_correction", [*key, "code", "version"]),
             (f"{self.p}plenary_acceptance", [*key, "tps", "result_version", "code"]),
+            (f"{self.p}{plenary_reads.TABLE}", [*key, "tps"]),
         ]
 
     def table_names(self) -> list[str]:
@@ -110,6 +114,7 @@ class PlenaryProjection:
             "result_version INTEGER NOT NULL, code TEXT NOT NULL, rules TEXT NOT NULL, "
             "reason TEXT NOT NULL, at TEXT NOT NULL, position BIGINT NOT NULL, "
             "PRIMARY KEY (election_id, contest_id, tps, result_version, code))",
+            *plenary_reads.create_statements(p),
         ]
 
     # -- applying events -------------------------------------------------------------------
@@ -298,7 +303,7 @@ class PlenaryProjection:
                 "number": event.number,
                 "signed_by": event.certificate["signed_by"],
                 "refusals": event.certificate["refusals"],
-                "totals": _summary(event.certificate["figures"]["total"]),
+                "totals": plenary_reads.summary(event.certificate["figures"]["total"]),
             }
         if isinstance(event, Plenary.Reopened):
             tx.execute(
@@ -307,6 +312,10 @@ class PlenaryProjection:
                 (at, *key, event.supersedes),
             )
             return _fields(event, "reason", "order", "supersedes", "cascade_from")
+        if isinstance(event, Plenary.ResultRead):
+            return plenary_reads.record(
+                tx, self.p, key, event, at, position, compact_json(event.actor)
+            )
         if isinstance(event, Plenary.ResultStepNoted):
             return _fields(event, "step", "ref")
         return _fields(event, "code", "reason")  # BelowReopened
@@ -354,10 +363,6 @@ class PlenaryProjection:
 def _fields(event: Any, *names: str) -> dict[str, Any]:
     """The minutes' record of an event that is its own fields, named as on the event."""
     return {name: getattr(event, name) for name in names}
-
-
-def _summary(figures: dict[str, Any]) -> dict[str, Any]:
-    return {k: figures.get(k) for k in ("votes", "valid", "invalid", "total")}
 
 
 def change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
