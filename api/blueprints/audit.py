@@ -86,15 +86,16 @@ class AuditEventsSchema(Strict):
     next_after = f.Integer(allow_none=True, required=True)
 
 
-class RegionHistorySchema(AuditEventsSchema):
+class ContestEventsSchema(AuditEventsSchema):
     election = f.String(required=True)
     contest = f.String(required=True)
+
+
+class RegionHistorySchema(ContestEventsSchema):
     code = f.String(required=True)
 
 
-class TpsHistorySchema(AuditEventsSchema):
-    election = f.String(required=True)
-    contest = f.String(required=True)
+class TpsHistorySchema(ContestEventsSchema):
     tps = f.String(required=True)
 
 

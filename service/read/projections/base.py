@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from eventsourcing.persistence import Notification
 
 from service.store.db import Tx
+
+
+def compact_json(value: Any) -> str:
+    """A document as a read model stores it: compact, keys sorted."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
 
 
 class LoggedEvent:
