@@ -94,6 +94,7 @@ def problem_body(status: int, error: DomainError) -> dict[str, Any]:
         "status": status,
         "detail": error.message,
         "code": code,
+        **error.details,
     }
     if error.errors:
         body["errors"] = [e.to_dict() for e in error.errors]
@@ -136,7 +137,7 @@ def status_of(error: DomainError) -> int:
 def from_domain(error: DomainError) -> Response:
     status = status_of(error)
     code = error.code if type(error) is not DomainError else "rule_violation"
-    return problem(status, error.message, code, error.errors)
+    return problem(status, error.message, code, error.errors, **error.details)
 
 
 def from_http(error: HTTPException) -> Response:

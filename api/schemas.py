@@ -162,6 +162,9 @@ class RegionFiguresSchema(Strict):
         metadata={"description": "TPS whose current result cites a C.Hasil photo or PDF"}
     )
     evidence_progress = f.Float(metadata={"description": "tps_with_evidence in percent of TPS"})
+    tps_read_in_plenary = f.Integer(
+        metadata={"description": "TPS whose result was read from its C.Hasil in plenary"}
+    )
     percentages = f.Dict(keys=f.String(), values=f.Float(), required=True)
     anomalies = f.Nested(AnomalyCountsSchema, required=True)
     figures = f.Dict(allow_none=True, metadata={"description": "every box of the form, summed"})
@@ -205,6 +208,10 @@ class RegionRecapSchema(RegionFiguresSchema):
         },
     )
     position = f.Integer(required=True)
+    read_in_plenary = f.List(
+        f.String(),
+        metadata={"description": "the TPS whose result was read in plenary (the first 100)"},
+    )
 
 
 class EvidenceOutSchema(Strict):

@@ -66,6 +66,9 @@ class Actor:
     candidate: int | None = None
     name: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    # Where a step came from when it was done elsewhere (an offline kecamatan node) and replayed
+    # here: the node, the step, its original time, and who pushed it.
+    origin: dict[str, Any] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"id": self.id, "role": self.role.value}
@@ -76,6 +79,8 @@ class Actor:
         if self.contest is not None:
             doc["contest"] = self.contest
             doc["candidate"] = self.candidate
+        if self.origin is not None:
+            doc["origin"] = self.origin
         return doc
 
 

@@ -91,6 +91,16 @@ class CorrectInPlenary:
 
 
 @dataclass(frozen=True)
+class ReadResultInPlenary:
+    """The first result of a TPS whose upload never came, read from its sealed C.Hasil."""
+
+    tps: str
+    form: Document
+    reason: str
+    evidence: tuple[EvidencePage, ...] = ()
+
+
+@dataclass(frozen=True)
 class ResolveObjection:
     objection_id: str
     accepted: bool
@@ -129,6 +139,9 @@ class Refusal:
 class Certify:
     signed_by: tuple[str, ...]
     refusals: tuple[Refusal, ...] = ()
+    # The figures the certificate must hold (a certification replayed from a node): refused
+    # when the figures here differ, rather than certify other figures than the node did.
+    expect: Document | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ class DomainError(Exception):
         super().__init__(message)
         self.message = message
         self.errors = errors or []
+        self.details: dict[str, object] = {}  # more members of the problem document
 
 
 class InvalidInput(DomainError):

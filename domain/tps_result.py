@@ -10,6 +10,19 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import Conflict, StaleVersion
 from domain.ids import aggregate_id
 
+READ_IN_PLENARY = "plenary"  # the source of a result read from the C.Hasil in plenary
+
+
+class ReadInPlenary(Conflict):
+    """A KPPS upload for a TPS whose result was read in plenary meanwhile: the plenary's figures
+    stand, and the problem shows them to the KPPS (`read_in_plenary`)."""
+
+    code = "read_in_plenary"
+
+    def __init__(self, message: str, read_in_plenary: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.details = {"read_in_plenary": read_in_plenary}
+
 
 class TpsResult(Aggregate):
     TOPIC = "rekap:TpsResult"
@@ -44,17 +57,25 @@ class TpsResult(Aggregate):
         self.tps = tps
         self.form = form
         self.submission_id = submission_id
+        self.source = source
         self.request_ids: list[str] = []
 
     def is_same_submission(self, submission_id: str) -> bool:
         return self.submission_id == submission_id
 
     def check_first_submission(self, submission_id: str) -> None:
-        if not self.is_same_submission(submission_id):
-            raise Conflict(
-                f"TPS {self.tps} already has a result (submission {self.submission_id}); "
-                "a different reading is a correction, not a new submission"
+        if self.is_same_submission(submission_id):
+            return
+        if self.source == READ_IN_PLENARY:
+            raise ReadInPlenary(
+                f"the result of TPS {self.tps} was read from its C.Hasil in the plenary of "
+                f"{self.tps[:6]}: those figures stand; a different reading is raised there",
+                {"plenary": self.tps[:6], "version": self.version, "form": self.form},
             )
+        raise Conflict(
+            f"TPS {self.tps} already has a result (submission {self.submission_id}); "
+            "a different reading is a correction, not a new submission"
+        )
 
     def correct(
         self,

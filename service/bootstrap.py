@@ -14,6 +14,7 @@ from service.read.projections.plenary import PlenaryProjection
 from service.read.projections.recap import RecapProjection
 from service.read.projections.runner import ProjectionRunner
 from service.read.queries import RecapQueries
+from service.store import sync_log
 from service.store.application import Rekap, build_application
 from service.store.db import Database, ensure_schema
 from service.store.evidence import EvidenceStore
@@ -80,7 +81,9 @@ def build_services(settings: Settings | None = None) -> Services:
     )
     reads = Reads(db, replicas, runner.position)
     evidence = EvidenceStore(settings.evidence_dir)
-    plenary = PlenaryContext(app=app, db=db, ref=ref, runner=runner)
+    plenary = PlenaryContext(
+        app=app, db=db, ref=ref, runner=runner, evidence_exists=evidence.exists
+    )
     ref.region_name_in_read_model = partial(region_name_in_read_model, plenary)
     return Services(
         settings=settings,
@@ -113,5 +116,6 @@ def init_store(settings: Settings | None = None) -> None:
     try:
         services.runner.create_tables()
         services.tokens.create_table()
+        sync_log.create_tables(services.db)
     finally:
         services.close()

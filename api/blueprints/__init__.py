@@ -11,6 +11,7 @@ from api.blueprints.plenary import blp as plenary
 from api.blueprints.recap import blp as recap
 from api.blueprints.results import blp as results
 from api.blueprints.seats import blp as seats
+from api.blueprints.sync import blp as sync
 from api.blueprints.tlog import blp as tlog
 
 ALL_BLUEPRINTS = [
@@ -24,4 +25,5 @@ ALL_BLUEPRINTS = [
     evidence,
     audit,
     tlog,
+    sync,  # the offline kecamatan nodes: push, pull, reconciliation
 ]

@@ -27,6 +27,7 @@ from service.input.plenary import (
     RecommendationSchema,
     ReopenSchema,
     ResolutionSchema,
+    ResultReadSchema,
     RevoteSchema,
 )
 from service.read.certificate import certificate_document, render_html
@@ -88,7 +89,7 @@ class PlenaryListSchema(ma.Schema):
     plenaries = f.List(f.Dict())
 
 
-class CertificateArgs(Strict):
+class CertificateArgs(WaitForArgs):
     number = f.Integer(metadata={"description": "an earlier (superseded) certificate"})
     format = f.String(validate=v.OneOf(["json", "html"]))
 
@@ -163,6 +164,20 @@ def correct(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
     """Correct a TPS's figures in this plenary's minutes. Only while the plenary is open and
     every plenary between it and the TPS has certified; a locked tier answers 409."""
     return _written(use.correct(_ctx(), current_actor(), eid, cid, code, body))
+
+
+@blp.route(f"{PLENARY}/results", methods=["POST"])
+@requires(Role.PPK)
+@blp.arguments(ResultReadSchema)
+@blp.response(201, PlenaryOutcomeSchema)
+@problems(blp, 400, 404, 409, 415, 422, auth=True)
+def read_result(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
+    """Record the first result of a TPS whose upload never came, read from its sealed C.Hasil
+    in this open kecamatan plenary (with a reason and the evidence): an event of the TPS (its
+    source is `plenary`) and of the plenary (its minutes), saved together. 409 if the TPS has a
+    result already (that is a correction). A later upload of its KPPS is then 409
+    `read_in_plenary`, with the plenary's figures. Needs X-OTP where the token has one."""
+    return _written(use.read_result(_ctx(), current_actor(), eid, cid, code, body))
 
 
 @blp.route(f"{PLENARY}/anomalies/<tps>/acceptance", methods=["POST"])
@@ -250,13 +265,19 @@ def plenary(
 @public
 @blp.arguments(CertificateArgs, location="query", as_kwargs=True)
 @blp.response(200, description="the D.Hasil as JSON, or as a printable HTML page")
-@problems(blp, 404, 422)
+@problems(blp, 404, 422, 503)
 def certificate(
-    eid: str, cid: str, code: str, number: int | None = None, format: str | None = None
+    eid: str,
+    cid: str,
+    code: str,
+    number: int | None = None,
+    format: str | None = None,
+    wait_for: int | None = None,
 ) -> Any:
     """The certificate (D.Hasil) of the latest certification, or of `number`: figures per child
     and in total, corrections, objections and their outcome, signatures and refusals.
     `?format=html` (or Accept: text/html) gives the printable page."""
+    await_position(wait_for)
     contest = services().queries.contest(eid, cid)
     region = normalise(code)
     plenary_tier(contest, region)

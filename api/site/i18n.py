@@ -297,6 +297,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "Reopened from a tier below",
     ),
     "event.Plenary.ResultStepNoted": ("Langkah hasil dicatat", "Step of the result noted"),
+    "event.Plenary.ResultRead": ("Hasil TPS dibacakan dalam pleno", "TPS result read in plenary"),
     "event.Dispute.Filed": ("Sengketa diajukan ke MK", "Dispute filed at the Court"),
     "event.Dispute.Ruled": ("Putusan MK", "Court ruling"),
     "event.Determination.Recorded": ("Penetapan hasil", "Result determined"),

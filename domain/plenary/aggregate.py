@@ -1,10 +1,7 @@
-"""The recap plenary of one contest at one region (domain.md section 5), as an aggregate.
-
-One plenary per contest and region at the tiers kecamatan, kab/kota, provinsi and nasional. It is
-opened, hears objections (keberatan) and supervisors' recommendations, corrects TPS figures
-beneath it, accepts hard anomalies with a written reason, certifies (D.Hasil), and may be
-reopened. Every step is an event; the rules that need no outside facts are checked here, before
-the event; those that need the figures and the children's states are in certification.py.
+"""The recap plenary of one contest at one region (domain.md section 5), as an aggregate: opened,
+hears objections and recommendations, corrects TPS figures beneath it (or reads a missing
+result), accepts hard anomalies, certifies (D.Hasil), may be reopened. Rules that need no outside
+facts are checked here, before the event; those that need the figures are in certification.py.
 """
 
 from __future__ import annotations
@@ -20,6 +17,8 @@ from domain.errors import Conflict, InvalidInput, NotFound
 from domain.ids import aggregate_id
 from domain.plenary.minutes import Minutes
 from domain.plenary.terms import PlenaryStatus
+
+Actor = dict[str, Any]  # who acted, as recorded on the event
 
 
 class Plenary(Aggregate):
@@ -261,6 +260,20 @@ class Plenary(Aggregate):
             by=actor,
         )
 
+    def record_result_read(
+        self, *, tps: str, form: dict[str, Any], reason: str, evidence: list[Any], actor: Actor
+    ) -> None:
+        """The first result of a TPS whose upload never came, read from its C.Hasil here."""
+        self.require_open()
+        self._require_beneath(tps)
+        self._read_result(tps=tps, form=form, reason=reason, evidence=evidence, actor=actor)
+
+    @event("ResultRead", topic="rekap:Plenary.ResultRead")
+    def _read_result(
+        self, tps: str, form: dict[str, Any], reason: str, evidence: list[Any], actor: Actor
+    ) -> None:
+        self.minutes.reading(tps, form=form, reason=reason, evidence=evidence, by=actor)
+
     def accept_anomaly(
         self,
         *,
@@ -365,7 +378,6 @@ class Plenary(Aggregate):
     @event("BelowReopened", topic="rekap:Plenary.BelowReopened")
     def _note_reopened_below(self, code: str, reason: str, actor: dict[str, Any]) -> None:
         """A plenary under this open one was reopened (noted in the minutes; guards races)."""
-        pass
 
     def note_result_step(self, *, step: str, ref: str, actor: dict[str, Any]) -> None:
         """A step of the contest's result after this top plenary certified (a dispute filed at

@@ -21,6 +21,7 @@ class Minutes:
     corrections: list[Record] = field(default_factory=list)
     accepted: dict[str, Record] = field(default_factory=dict)  # tps -> its hard anomaly accepted
     orders: list[Record] = field(default_factory=list)
+    read: dict[str, Record] = field(default_factory=dict)  # tps -> its result read in plenary
 
     # -- what they say ------------------------------------------------------------------------
 
@@ -58,6 +59,7 @@ class Minutes:
             "objections": [*self.objections.values(), *self.carried.values()],
             "recommendations": list(self.recommendations.values()),
             "anomalies_accepted": list(self.accepted.values()),
+            "results_read": list(self.read.values()),
         }
 
     # -- what the events write ----------------------------------------------------------------
@@ -92,6 +94,10 @@ class Minutes:
     def correction(self, kind: str, **change: Any) -> None:
         """A correction or a re-vote: the TPS, versions, figures before and after, why, by whom."""
         self.corrections.append({"kind": kind, **change})
+
+    def reading(self, tps: str, **reading: Any) -> None:
+        """A TPS's first result, read from its C.Hasil in this plenary (its upload never came)."""
+        self.read[tps] = {"tps": tps, **reading}
 
     def acceptance(self, tps: str, **acceptance: Any) -> None:
         self.accepted[tps] = {"tps": tps, **acceptance}

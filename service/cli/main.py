@@ -9,14 +9,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from domain.errors import DomainError
-from service.cli import audit, projections, results, serve, setup, tokens
+from service.cli import audit, node, projections, results, serve, setup, tokens
 from service.cli.common import CliError, Handler
 from service.config import ConfigError, Settings
 from service.read.projections.lease import ProjectionsBusy
 from service.read.projections.runner import ProjectionStuck
 from service.store import errors as store_errors
 
-GROUPS = (setup, serve, results, projections, tokens, audit)
+GROUPS = (setup, serve, results, projections, tokens, audit, node)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

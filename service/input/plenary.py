@@ -17,6 +17,7 @@ from domain.commands import (
     CorrectInPlenary,
     CourtOrder,
     RaiseObjection,
+    ReadResultInPlenary,
     RecordRecommendation,
     RecordRevote,
     Refusal,
@@ -25,7 +26,7 @@ from domain.commands import (
 )
 from domain.plenary import ObjectionSubject, OrderKind
 from service.input.fields import ID, Code, DomainChecked, Flag, Strict, Text, choice
-from service.input.results import FormSchema
+from service.input.results import EvidenceRefSchema, FormSchema
 
 MAX_ORDERED_TPS = 1000
 
@@ -39,6 +40,17 @@ class CorrectionBodySchema(Strict):
     @post_load
     def make(self, data: dict[str, Any], **kwargs: Any) -> CorrectInPlenary:
         return CorrectInPlenary(**data)
+
+
+class ResultReadSchema(Strict):
+    tps = Code(Tier.TPS, required=True, metadata={"description": "a TPS with no result yet"})
+    form = DomainChecked(FormSchema, required=True)
+    reason = Text(required=True, metadata={"example": "read from the sealed C.Hasil in plenary"})
+    evidence = f.List(f.Nested(EvidenceRefSchema), load_default=list, validate=v.Length(max=99))
+
+    @post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> ReadResultInPlenary:
+        return ReadResultInPlenary(**{**data, "evidence": tuple(data["evidence"])})
 
 
 class ResolutionCorrectionSchema(Strict):

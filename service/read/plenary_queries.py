@@ -12,9 +12,11 @@ from domain.contests import Contest
 from domain.errors import NotFound
 from domain.plenary import PlenaryStatus
 from service.read.projections.plenary import change
+from service.read.projections.plenary_reads import read_in_plenary
 from service.store.db import Database, Tx
 
 FIGURES = ("votes", "valid", "invalid", "total")
+READ_LIST_LIMIT = 100
 
 
 class PlenaryQueries:
@@ -184,6 +186,13 @@ class PlenaryQueries:
         plenary = document["plenary"]
         if plenary is not None:
             plenary["difference"] = _difference(plenary.get("certified"), document)
+        code = document["code"]
+        low, high = ("", "~") if code == NATION else (code, code + "~")
+        read = read_in_plenary(tx, self.p, contest.election_id, contest.contest_id, low, high)
+        document["tps_read_in_plenary"] = len(read)
+        document["read_in_plenary"] = read[:READ_LIST_LIMIT]
+        for child in document.get("children", []):
+            child["tps_read_in_plenary"] = sum(1 for tps in read if tps.startswith(child["code"]))
 
     def _corrections_since(
         self, tx: Tx, eid: str, cid: str, code: str, position: int

@@ -118,6 +118,18 @@ def test_fuzzed_plenary_writes_are_never_a_5xx_and_store_nothing_when_refused(
     resolution = {"accepted": True, "note": "diterima", "correction": fix}
     fuzzer.document(f"{url}/objections/910101-1/resolution", resolution, ppk)
     fuzzer.document(f"{url}/corrections", {**fix, "objection_id": None}, ppk)
+    fuzzer.document(f"{url}/results", {**fix, "evidence": []}, ppk)
+    step = {
+        "id": "node-1:7",
+        "kind": "open",
+        "contest": "gub-99",
+        "target": "910101",
+        "at": "2024-11-28T09:00:00+07:00",
+        "actor": {"id": "node-ppk", "role": "ppk", "scope": "910101"},
+        "body": {},
+    }
+    push = {"node": "node-1", "election": ELECTION, "region": "910101", "steps": [step]}
+    fuzzer.document("/api/v1/sync", push, ppk)  # the plenary is open: the step is a conflict
     fuzzer.document(f"{url}/anomalies/{TPS[0]}/acceptance", {"reason": "diterima"}, ppk)
     answer = {"followed": True, "answer": "ya"}
     fuzzer.document(f"{url}/recommendations/910101-r1/answer", answer, ppk)

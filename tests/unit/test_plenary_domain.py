@@ -166,3 +166,19 @@ def test_plenaries_sit_at_the_contests_tiers_only() -> None:
     assert next_plenary(BUPATI, "9101") is None
     assert plenaries_below(CONTEST, "9101011001001", "91") == ["910101", "9101"]
     assert plenaries_below(CONTEST, "9101011001001", "910101") == []
+
+
+def test_a_result_read_in_plenary_is_in_its_minutes_and_on_its_certificate() -> None:
+    plenary = opened()
+    form = {"votes": {"1": 3}, "valid": 3, "invalid": 0, "total": 3}
+    reading = {"form": form, "reason": "dibacakan", "evidence": [], "actor": PPK}
+    with pytest.raises(InvalidInput):
+        plenary.record_result_read(tps="9102011001001", **reading)  # not under it
+    plenary.record_result_read(tps="9101011002001", **reading)
+    again = replayed(plenary)
+    assert list(again.minutes.read) == ["9101011002001"]
+    assert again.minutes.read["9101011002001"]["by"] == PPK
+    certify(again)
+    assert [r["tps"] for r in again.current_certificate()["results_read"]] == ["9101011002001"]
+    with pytest.raises(Conflict):  # certified: nothing more is read until it is reopened
+        again.record_result_read(tps="9101011001001", **reading)

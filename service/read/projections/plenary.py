@@ -13,6 +13,7 @@ from typing import Any
 
 from domain.form import vote_count
 from domain.plenary import Plenary, PlenaryStatus
+from service.read.projections import plenary_reads
 from service.read.projections.base import LoggedEvent
 from service.store.db import Tx
 
@@ -29,6 +30,7 @@ PLENARY_EVENTS = (
     Plenary.Reopened,
     Plenary.BelowReopened,
     Plenary.ResultStepNoted,
+    Plenary.ResultRead,
 )
 PLENARY_TOPICS = frozenset(cls.TOPIC for cls in PLENARY_EVENTS)
 KINDS = {
@@ -44,6 +46,7 @@ KINDS = {
     "Reopened": "reopened",
     "BelowReopened": "below_reopened",
     "ResultStepNoted": "result_step_noted",
+    "ResultRead": "result_read",
 }
 
 
@@ -76,6 +79,7 @@ class PlenaryProjection:
             (f"{self.p}plenary_objection", [*key, "objection_id"]),
             (f"{self.p}plenary_correction", [*key, "code", "version"]),
             (f"{self.p}plenary_acceptance", [*key, "tps", "result_version", "code"]),
+            (f"{self.p}{plenary_reads.TABLE}", [*key, "tps"]),
         ]
 
     def table_names(self) -> list[str]:
@@ -88,6 +92,7 @@ class PlenaryProjection:
                 "plenary_objection",
                 "plenary_correction",
                 "plenary_acceptance",
+                plenary_reads.TABLE,
             )
         ]
 
@@ -125,6 +130,7 @@ class PlenaryProjection:
             "result_version INTEGER NOT NULL, code TEXT NOT NULL, rules TEXT NOT NULL, "
             "reason TEXT NOT NULL, at TEXT NOT NULL, position BIGINT NOT NULL, "
             "PRIMARY KEY (election_id, contest_id, tps, result_version, code))",
+            *plenary_reads.create_statements(p),
         ]
 
     # -- applying events -------------------------------------------------------------------
@@ -322,7 +328,7 @@ class PlenaryProjection:
                 "number": event.number,
                 "signed_by": event.certificate["signed_by"],
                 "refusals": event.certificate["refusals"],
-                "totals": _summary(event.certificate["figures"]["total"]),
+                "totals": plenary_reads.summary(event.certificate["figures"]["total"]),
             }
         if isinstance(event, Plenary.Reopened):
             tx.execute(
@@ -336,6 +342,8 @@ class PlenaryProjection:
                 "supersedes": event.supersedes,
                 "cascade_from": event.cascade_from,
             }
+        if isinstance(event, Plenary.ResultRead):
+            return plenary_reads.record(tx, self.p, key, event, at, position, _dumps(event.actor))
         if isinstance(event, Plenary.ResultStepNoted):
             return {"step": event.step, "ref": event.ref}
         return {"code": event.code, "reason": event.reason}  # BelowReopened
@@ -378,10 +386,6 @@ class PlenaryProjection:
             "carried_from": document.get("origin") if event.carried else None,
             "carried_to": event.carried_to,
         }
-
-
-def _summary(figures: dict[str, Any]) -> dict[str, Any]:
-    return {k: figures.get(k) for k in ("votes", "valid", "invalid", "total")}
 
 
 def change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ Where each part lives:
 - inputs: what a command's input must be beyond its shape (a TPS beneath, the contest's form);
 - proceedings: open, objections, recommendations;
 - corrections: corrections, re-votes, accepted anomalies, and the lock on KPPS corrections;
+- reading: the first result of a TPS read in plenary (its upload never came);
 - certification (with figures): certify; reopening: reopen.
 """
 
@@ -31,6 +32,7 @@ from service.usecases.plenary.proceedings import (
     record_recommendation,
     resolve_objection,
 )
+from service.usecases.plenary.reading import read_result
 from service.usecases.plenary.reopening import reopen
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "correction_guard",
     "open_plenary",
     "raise_objection",
+    "read_result",
     "record_recommendation",
     "record_revote",
     "reopen",

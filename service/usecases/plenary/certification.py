@@ -17,7 +17,7 @@ from domain.access import Actor
 from domain.certification import CertificationFacts, blocking_reasons
 from domain.codes import NATION
 from domain.commands import Certify
-from domain.errors import Conflict
+from domain.errors import Conflict, FieldError
 from domain.plenary import Plenary, PlenaryStatus
 from domain.rules import Severity
 from domain.winner import decide
@@ -57,9 +57,14 @@ def certify(
                 f"{len(reasons)} reason(s) block it",
                 reasons,
             )
+        if command.expect is not None:
+            _require_expected(t, figures, command.expect)
         recap_position = int(
             tx.scalar("SELECT position FROM projection_position WHERE name = 'recap'") or 0
         )
+    for row in figures.get("tps", []):
+        if row["code"] in plenary.minutes.read:
+            row["read_in_plenary"] = True
     relied_on = {
         "recap_position": recap_position,
         "plenary_version": plenary.version,
@@ -76,6 +81,23 @@ def certify(
         actor=actor.to_dict(),
     )
     return save_plenary(ctx, t, plenary, certificate=number, verdict=verdict)
+
+
+def _require_expected(t: Target, figures: dict[str, Any], expect: Any) -> None:
+    """The figures here are those the certificate is expected to hold, TPS by TPS."""
+    found, wanted = _by_code(figures), _by_code(expect)
+    differ = sorted(c for c in found.keys() | wanted.keys() if found.get(c) != wanted.get(c))
+    if differ:
+        raise Conflict(
+            f"the figures of {t.code} here differ from those the certificate is to hold",
+            [FieldError(f"figures.{code}", "differs here") for code in differ],
+        )
+
+
+def _by_code(figures: Any) -> dict[str, Any]:
+    rows = [figures.get("total", {}), *figures.get("children", []), *figures.get("tps", [])]
+    keys = ("votes", "valid", "invalid", "total")
+    return {r.get("code"): {k: r.get(k) for k in keys} for r in rows if isinstance(r, dict)}
 
 
 def _facts(

@@ -43,6 +43,7 @@ class PlenaryContext:
     runner: ProjectionRunner
     prefix: str = ""  # of the recap tables the figures are read from
     clock: Clock = utc_now  # "now", against which a dispute window has passed (tests move it)
+    evidence_exists: Callable[[str], bool] = lambda digest: True
 
 
 @dataclass(frozen=True)
