@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import marshmallow as ma
-from flask import Response, request, url_for
 from marshmallow import fields as f
 from marshmallow import validate as v
 
 from api.auth import current_actor, public, requires
 from api.blueprints.audit import AsOfArgs, as_of_read
 from api.http import Blueprint, await_position, problems, public_read, services
+from api.printable import printable_or_json
 from api.schemas import Strict, WaitForArgs
 from domain.access import Role
 from domain.codes import normalise, tps_code
@@ -30,7 +30,7 @@ from service.input.plenary import (
     ResultReadSchema,
     RevoteSchema,
 )
-from service.read.certificate import certificate_document, render_html
+from service.read.certificate import certificate_document
 from service.usecases import plenary as use
 
 blp = Blueprint(
@@ -284,18 +284,7 @@ def certificate(
     document = certificate_document(
         contest, services().queries.plenaries.certificate(contest, region, number)
     )
-    if format == "html" or (
-        format is None
-        and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
-    ):
-        page = render_html(
-            document,
-            request.url_root,
-            stylesheet=url_for("site.static", filename="d_hasil.css"),
-            icon=url_for("site.static", filename="favicon.svg"),
-        )
-        return Response(page, mimetype="text/html")
-    return public_read(document)
+    return printable_or_json(document, format, template="d_hasil.html")
 
 
 def _ctx() -> use.PlenaryContext:
