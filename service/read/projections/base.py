@@ -10,6 +10,19 @@ from eventsourcing.persistence import Notification
 
 from service.store.db import Tx
 
+# The columns that open the key of every table of a contest's read model.
+CONTEST_KEY = "election_id TEXT NOT NULL, contest_id TEXT NOT NULL"
+
+
+class TablesOfKeys:
+    """For a projection that lists its tables once, with their primary keys."""
+
+    def primary_keys(self) -> list[tuple[str, list[str]]]:
+        raise NotImplementedError
+
+    def table_names(self) -> list[str]:
+        return [table for table, _ in self.primary_keys()]
+
 
 def compact_json(value: Any) -> str:
     """A document as a read model stores it: compact, keys sorted."""
