@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.determination import Determination
 from domain.disputes import Dispute
-from service.read.projections.base import LoggedEvent, compact_json
+from service.read.projections.base import CONTEST_KEY, LoggedEvent, TablesOfKeys, compact_json
 from service.store.db import Tx
 
 DISPUTE_EVENTS = (
@@ -22,7 +22,7 @@ DISPUTE_EVENTS = (
 DISPUTE_TOPICS = frozenset(cls.TOPIC for cls in DISPUTE_EVENTS)
 
 
-class DisputeProjection:
+class DisputeProjection(TablesOfKeys):
     name = "dispute"
 
     def __init__(self, prefix: str = "") -> None:
@@ -39,12 +39,9 @@ class DisputeProjection:
             (f"{self.p}determination", ["election_id", "contest_id"]),
         ]
 
-    def table_names(self) -> list[str]:
-        return [table for table, _ in self.primary_keys()]
-
     def create_statements(self) -> list[str]:
         p = self.p
-        key = "election_id TEXT NOT NULL, contest_id TEXT NOT NULL"
+        key = CONTEST_KEY
         return [
             f"CREATE TABLE IF NOT EXISTS {p}dispute ({key}, dispute_id TEXT NOT NULL, "
             "ref TEXT NOT NULL, detail TEXT NOT NULL, certificate INTEGER NOT NULL, "

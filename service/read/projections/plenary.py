@@ -14,7 +14,7 @@ from typing import Any
 from domain.form import vote_count
 from domain.plenary import Plenary, PlenaryStatus
 from service.read.projections import plenary_reads
-from service.read.projections.base import LoggedEvent, compact_json
+from service.read.projections.base import CONTEST_KEY, LoggedEvent, TablesOfKeys, compact_json
 from service.store.db import Tx
 
 PLENARY_EVENTS = (
@@ -50,7 +50,7 @@ KINDS = {
 }
 
 
-class PlenaryProjection:
+class PlenaryProjection(TablesOfKeys):
     name = "plenary"
 
     def __init__(self, prefix: str = "") -> None:
@@ -78,12 +78,9 @@ class PlenaryProjection:
             (f"{self.p}{plenary_reads.TABLE}", [*key, "tps"]),
         ]
 
-    def table_names(self) -> list[str]:
-        return [table for table, _ in self.primary_keys()]
-
     def create_statements(self) -> list[str]:
         p = self.p
-        key = "election_id TEXT NOT NULL, contest_id TEXT NOT NULL"
+        key = CONTEST_KEY
         return [
             f"CREATE TABLE IF NOT EXISTS {p}plenary ({key}, code TEXT NOT NULL, "
             "plenary_id TEXT NOT NULL, tier TEXT NOT NULL, status TEXT NOT NULL, "
