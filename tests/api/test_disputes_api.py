@@ -60,6 +60,9 @@ def test_a_certified_result_is_disputed_ruled_on_and_determined_and_its_certific
     certify_all(client, auth)
     assert read(client, ready, "regions/91")["result"] == "certified"
     assert read(client, ready, "regions/9101")["result"] is None  # only the contest's top
+    site = f"/pemilu/{ELECTION}/{GUBERNUR['id']}/wilayah"
+    assert 'data-result="certified"' in client.get(f"{site}/91").text
+    assert "data-result" not in client.get(f"{site}/9101").text
     court, kpu = auth("court"), auth(*OFFICIAL["91"])
     opened = window(client, ready)
     assert opened["hours"] == 72 and opened["certificate"] == 1
@@ -92,6 +95,9 @@ def test_a_certified_result_is_disputed_ruled_on_and_determined_and_its_certific
         k: opened[k] for k in ("hours", "opens_at", "closes_at")
     }
     assert read(client, ready, "regions/91")["result"] == "determined"
+    page = client.get(f"{site}/91").text
+    assert 'data-result="determined"' in page
+    assert f"/contests/{GUBERNUR['id']}/determination?format=html" in page
     state = read(client, ready, "disputes")
     assert state["result"] == "determined" and state["window"] == opened
     [dispute] = state["disputes"]
