@@ -61,41 +61,30 @@ class StoreCollector(Collector):
             positions = runner.positions()
             states = runner.health()
         except Exception:
-            up = GaugeMetricFamily("rekap_store_up", "1 when the store answers")
-            up.add_metric([], 0)
-            yield up
+            yield gauge("rekap_store_up", "1 when the store answers", 0)
             return
-        up = GaugeMetricFamily("rekap_store_up", "1 when the store answers")
-        up.add_metric([], 1)
-        yield up
-        events = GaugeMetricFamily("rekap_events_stored", "Log position of the newest event")
-        events.add_metric([], head)
-        yield events
-        position = GaugeMetricFamily(
-            "rekap_projection_position", "Log position a projection has applied", labels=["name"]
-        )
-        lag = GaugeMetricFamily(
-            "rekap_projection_lag_events", "Events a projection has yet to apply", labels=["name"]
-        )
-        running = GaugeMetricFamily(
-            "rekap_projection_running",
-            "1 while a runner holds an unexpired lease on the projection",
-            labels=["name"],
-        )
-        heartbeat = GaugeMetricFamily(
-            "rekap_projection_heartbeat_age_seconds",
-            "Seconds since the projection's runner last renewed its lease",
-            labels=["name"],
-        )
-        stuck = GaugeMetricFamily(
-            "rekap_projection_stuck",
-            "1 while the projection cannot apply an event (see /readyz for which and why)",
-            labels=["name"],
-        )
-        stuck_for = GaugeMetricFamily(
-            "rekap_projection_stuck_seconds",
-            "Seconds since the projection first failed on the event it is stuck at",
-            labels=["name"],
+        yield gauge("rekap_store_up", "1 when the store answers", 1)
+        yield gauge("rekap_events_stored", "Log position of the newest event", head)
+        position, lag, running, heartbeat, stuck, stuck_for = labelled(
+            "name",
+            ("rekap_projection_position", "Log position a projection has applied"),
+            ("rekap_projection_lag_events", "Events a projection has yet to apply"),
+            (
+                "rekap_projection_running",
+                "1 while a runner holds an unexpired lease on the projection",
+            ),
+            (
+                "rekap_projection_heartbeat_age_seconds",
+                "Seconds since the projection's runner last renewed its lease",
+            ),
+            (
+                "rekap_projection_stuck",
+                "1 while the projection cannot apply an event (see /readyz for which and why)",
+            ),
+            (
+                "rekap_projection_stuck_seconds",
+                "Seconds since the projection first failed on the event it is stuck at",
+            ),
         )
         for name, at in positions.items():
             position.add_metric([name], at)
@@ -111,22 +100,30 @@ class StoreCollector(Collector):
         yield from replica_gauges(self.app.extensions["rekap"].reads.statuses())
 
 
+def gauge(name: str, documentation: str, value: float) -> GaugeMetricFamily:
+    """A gauge without labels, holding `value`."""
+    family = GaugeMetricFamily(name, documentation)
+    family.add_metric([], value)
+    return family
+
+
+def labelled(label: str, *gauges: tuple[str, str]) -> list[GaugeMetricFamily]:
+    """Empty gauges, one per (name, documentation), each with the one `label`."""
+    return [GaugeMetricFamily(name, doc, labels=[label]) for name, doc in gauges]
+
+
 def replica_gauges(statuses: list[dict[str, Any]]) -> Iterator[GaugeMetricFamily]:
     """Each read replica as this process last saw it (every process looks for itself)."""
     if not statuses:
         return
-    serving = GaugeMetricFamily(
-        "rekap_replica_serving", "1 while the replica serves reads", labels=["replica"]
-    )
-    events = GaugeMetricFamily(
-        "rekap_replica_lag_events",
-        "Events the primary's read models are ahead of the replica's",
-        labels=["replica"],
-    )
-    seconds = GaugeMetricFamily(
-        "rekap_replica_lag_seconds",
-        "Seconds since the primary's read models were where the replica's are",
-        labels=["replica"],
+    serving, events, seconds = labelled(
+        "replica",
+        ("rekap_replica_serving", "1 while the replica serves reads"),
+        ("rekap_replica_lag_events", "Events the primary's read models are ahead of the replica's"),
+        (
+            "rekap_replica_lag_seconds",
+            "Seconds since the primary's read models were where the replica's are",
+        ),
     )
     for status in statuses:
         name = status["name"]

@@ -17,24 +17,11 @@ from collections.abc import Iterator, Sequence
 from itertools import accumulate
 from typing import Any
 
+from bench.data import sections, split_sex, within
 from domain.form import BOX_MAX, Form, Split
 from domain.rules import ballot_allowance, check_form
 
 Profile = tuple[float, ...]  # cumulative weights ending at 1.0
-
-
-def split_sex(rng: random.Random, total: int) -> dict[str, int]:
-    men = min(total, max(0, round(total * rng.uniform(0.46, 0.52))))
-    return {"l": men, "p": total - men, "j": total}
-
-
-def within(registered: dict[str, int], voters: int) -> dict[str, int]:
-    """Voters from the DPT split like the DPT, never more men or women than registered."""
-    men = min(registered["l"], round(voters * registered["l"] / max(registered["j"], 1)))
-    women = voters - men
-    if women > registered["p"]:
-        men, women = men + women - registered["p"], registered["p"]
-    return {"l": men, "p": women, "j": voters}
 
 
 def voter_sections(rng: random.Random, dpt: int, valid: int, invalid: int) -> dict[str, Any]:
@@ -52,22 +39,8 @@ def voter_sections(rng: random.Random, dpt: int, valid: int, invalid: int) -> di
     registered = split_sex(rng, dpt)
     voted = {"dpt": within(registered, from_dpt), "dptb": split_sex(rng, dptb)}
     voted["dpk"] = split_sex(rng, dpk)
-    voted["total"] = {k: sum(v[k] for v in voted.values()) for k in ("l", "p", "j")}
     returned = rng.choice((0, 0, 0, 1, 2)) if received - voters >= 2 else 0
-    return {
-        "registered": {"dpt": registered},
-        "voted": voted,
-        "ballots": {
-            "received": received,
-            "used": voters,
-            "returned": returned,
-            "unused": received - voters - returned,
-        },
-        "disabled_voted": split_sex(rng, min(voters, rng.choice((0, 0, 1, 1, 2, 3)))),
-        "valid": valid,
-        "invalid": invalid,
-        "total": voters,
-    }
+    return sections(rng, registered, voted, received, returned, valid, invalid)
 
 
 def profile(weights: Sequence[float]) -> Profile:

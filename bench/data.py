@@ -98,18 +98,49 @@ def _local_shares(seed: int, contest_id: str, kecamatan: str) -> tuple[float, ..
     return tuple(w / total for w in weights)
 
 
-def _split(rng: random.Random, total: int) -> dict[str, int]:
+def split_sex(rng: random.Random, total: int) -> dict[str, int]:
     men = min(total, max(0, round(total * rng.uniform(0.46, 0.52))))
     return {"l": men, "p": total - men, "j": total}
 
 
-def _within(registered: dict[str, int], voters: int) -> dict[str, int]:
+def within(registered: dict[str, int], voters: int) -> dict[str, int]:
     """Voters from the DPT split like the DPT, never more men or women than registered."""
     men = min(registered["l"], round(voters * registered["l"] / max(registered["j"], 1)))
     women = voters - men
     if women > registered["p"]:
         men, women = men + women - registered["p"], registered["p"]
     return {"l": men, "p": women, "j": voters}
+
+
+def sections(
+    rng: random.Random,
+    registered: dict[str, int],
+    voted: dict[str, dict[str, int]],
+    received: int,
+    returned: int,
+    valid: int,
+    invalid: int,
+    votes: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """A form from its counts: the voted total, the ballots, the disabled voters (drawn last
+    from `rng`) and the votes, if given."""
+    voters = valid + invalid
+    voted["total"] = {k: sum(v[k] for v in voted.values()) for k in ("l", "p", "j")}
+    return {
+        "registered": {"dpt": registered},
+        "voted": voted,
+        "ballots": {
+            "received": received,
+            "used": voters,
+            "returned": returned,
+            "unused": received - voters - returned,
+        },
+        "disabled_voted": split_sex(rng, min(voters, rng.choice((0, 0, 1, 1, 2, 3)))),
+        **({} if votes is None else {"votes": votes}),
+        "valid": valid,
+        "invalid": invalid,
+        "total": voters,
+    }
 
 
 def _tps_form(rng: random.Random, tps: str, dpt: int, shares: tuple[float, ...]) -> TpsForm:
@@ -126,28 +157,13 @@ def _tps_form(rng: random.Random, tps: str, dpt: int, shares: tuple[float, ...])
     valid = voters - invalid
     votes = _votes(rng, valid, shares)
     returned = rng.choice((0, 0, 0, 1, 2)) if received - voters >= 2 else 0
-    dpt_split = _split(rng, dpt)
+    dpt_split = split_sex(rng, dpt)
     voted = {
-        "dpt": _within(dpt_split, from_dpt),
-        "dptb": _split(rng, dptb),
-        "dpk": _split(rng, dpk),
+        "dpt": within(dpt_split, from_dpt),
+        "dptb": split_sex(rng, dptb),
+        "dpk": split_sex(rng, dpk),
     }
-    voted["total"] = {k: sum(v[k] for v in voted.values()) for k in ("l", "p", "j")}
-    form: dict[str, Any] = {
-        "registered": {"dpt": dpt_split},
-        "voted": voted,
-        "ballots": {
-            "received": received,
-            "used": voters,
-            "returned": returned,
-            "unused": received - voters - returned,
-        },
-        "disabled_voted": _split(rng, min(voters, rng.choice((0, 0, 1, 1, 2, 3)))),
-        "votes": votes,
-        "valid": valid,
-        "invalid": invalid,
-        "total": voters,
-    }
+    form = sections(rng, dpt_split, voted, received, returned, valid, invalid, votes)
     if rng.random() >= ANOMALY_SHARE:
         return TpsForm(tps, dpt, form, None, None)
     broken, rule = _break(rng, form)

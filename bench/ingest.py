@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 import psycopg
@@ -219,39 +219,40 @@ def copy_baseline(
     keep: bool = True,
 ) -> dict[str, Any]:
     """COPY of the same forms into a plain table, 5,000 rows per COPY (the first `cap`)."""
-    with psycopg.connect(conninfo()) as conn:
-        create_plain(conn, table)
-        conn.commit()
-        rows = Timed(_capped(stream, cap))
-        count = 0
-        start = time.perf_counter()
-        pending: list[tuple[Any, ...]] = []
 
-        def flush() -> None:
-            with conn.cursor() as cur, cur.copy(f"COPY {table} ({PLAIN_COLUMNS}) FROM STDIN") as cp:
-                for row in pending:
-                    cp.write_row(row)
-            conn.commit()
-            pending.clear()
+    def write(cur: psycopg.Cursor[Any], rows: list[tuple[Any, ...]]) -> None:
+        with cur.copy(f"COPY {table} ({PLAIN_COLUMNS}) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
 
-        for contest_id, f in rows:
-            pending.append(plain_row(contest_id, f, seed))
-            count += 1
-            if len(pending) >= 5000:
-                flush()
-        if pending:
-            flush()
-        seconds = time.perf_counter() - start
-        if not keep:
-            conn.execute(f"DROP TABLE {table}")
-            conn.commit()
-    return _rates(count, seconds, rows.seconds)
+    return _plain_load(stream, seed, table, write, batch=5000, drop=not keep, cap=cap)
 
 
 def insert_baseline(
     stream: contests.Stream, seed: int, table: str = "plain_insert", cap: int | None = None
 ) -> dict[str, Any]:
     """Batched INSERT (executemany, 1000 rows a transaction) of the same forms."""
+    sql = (
+        f"INSERT INTO {table} ({PLAIN_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    )
+
+    def write(cur: psycopg.Cursor[Any], rows: list[tuple[Any, ...]]) -> None:
+        cur.executemany(sql, rows)
+
+    return _plain_load(stream, seed, table, write, batch=BULK_ITEMS, drop=True, cap=cap)
+
+
+def _plain_load(
+    stream: contests.Stream,
+    seed: int,
+    table: str,
+    write: Callable[[psycopg.Cursor[Any], list[tuple[Any, ...]]], None],
+    batch: int,
+    drop: bool,
+    cap: int | None,
+) -> dict[str, Any]:
+    """The first `cap` forms into a fresh plain `table`, `write` taking `batch` rows a
+    transaction."""
     with psycopg.connect(conninfo()) as conn:
         create_plain(conn, table)
         conn.commit()
@@ -259,25 +260,22 @@ def insert_baseline(
         count = 0
         start = time.perf_counter()
         pending: list[tuple[Any, ...]] = []
-        sql = (
-            f"INSERT INTO {table} ({PLAIN_COLUMNS}) VALUES "
-            "(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
-        )
 
         def flush() -> None:
             with conn.cursor() as cur:
-                cur.executemany(sql, pending)
+                write(cur, pending)
             conn.commit()
             pending.clear()
 
         for contest_id, f in rows:
             pending.append(plain_row(contest_id, f, seed))
             count += 1
-            if len(pending) >= BULK_ITEMS:
+            if len(pending) >= batch:
                 flush()
         if pending:
             flush()
         seconds = time.perf_counter() - start
-        conn.execute(f"DROP TABLE {table}")
-        conn.commit()
+        if drop:
+            conn.execute(f"DROP TABLE {table}")
+            conn.commit()
     return _rates(count, seconds, rows.seconds)

@@ -21,15 +21,14 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import logging
-import multiprocessing
 import os
 import random
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, closing, contextmanager
@@ -72,78 +71,21 @@ def urls(services: Any, seed: int, per_tier: int = 10, tps: int = 40) -> dict[st
 
 def _reader(port: int, paths: list[str], seconds: float, threads: int, out: Any) -> None:
     """One client process: keep-alive threads GET the paths in turn until time is up."""
-    deadline = time.monotonic() + seconds
-    lock = threading.Lock()
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-    errors = 0
 
-    def run(seed: int) -> None:
-        nonlocal errors
+    def requests(n: int) -> Iterator[web.Request]:
         order = paths[:]
-        random.Random(seed).shuffle(order)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine: list[float] = []
-        counts: dict[int, int] = {}
-        i = 0
-        while time.monotonic() < deadline:
-            path = order[i % len(order)]
-            i += 1
-            start = time.perf_counter()
-            try:
-                conn.request("GET", path)
-                response = conn.getresponse()
-                response.read()
-            except (OSError, http.client.HTTPException):
-                with lock:
-                    errors += 1
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                continue
-            mine.append(time.perf_counter() - start)
-            counts[response.status] = counts.get(response.status, 0) + 1
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            for status, n in counts.items():
-                statuses[status] = statuses.get(status, 0) + n
+        random.Random(os.getpid() * 100 + n).shuffle(order)
+        for path in itertools.cycle(order):
+            yield "GET", path, None, {}
 
-    workers = [threading.Thread(target=run, args=(os.getpid() * 100 + n,)) for n in range(threads)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    out.put(
-        {
-            "latencies": latencies,
-            "statuses": statuses,
-            "errors": errors,
-            "cpu_seconds": time.process_time(),
-        }
-    )
+    web.client_process(port, seconds, threads, out, requests)
 
 
 def read_load(
     port: int, paths: list[str], seconds: float, processes: int = 2, threads: int = 8
 ) -> dict[str, Any]:
-    ctx = multiprocessing.get_context("fork")
-    out = ctx.Queue()
-    start = time.perf_counter()
-    procs = [
-        ctx.Process(target=_reader, args=(port, paths, seconds, threads, out))
-        for _ in range(processes)
-    ]
-    for p in procs:
-        p.start()
-    found = [out.get() for _ in procs]
-    for p in procs:
-        p.join()
-    elapsed = time.perf_counter() - start
-    latencies = [x for r in found for x in r["latencies"]]
-    statuses: dict[str, int] = {}
-    for r in found:
-        for status, n in r["statuses"].items():
-            statuses[str(status)] = statuses.get(str(status), 0) + n
+    found, elapsed = web.fan_out(_reader, [(port, paths, seconds, threads)] * processes)
+    latencies, statuses = web.pooled(found)
     return {
         "requests": len(latencies),
         "seconds": round(elapsed, 2),

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -30,6 +30,7 @@ from bench.readside import percentiles
 from service.bootstrap import Services
 
 Item = tuple[str, bytes, str]  # path, body, token
+Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, headers
 
 
 def free_port() -> int:
@@ -99,72 +100,78 @@ def _wait_until_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 60
 
 def _client(port: int, items: list[Item], seconds: float, threads: int, out: Any) -> None:
     """One client process: threads post their share of the items until time is up."""
+
+    def requests(n: int) -> Iterator[Request]:
+        for path, body, token in items[n::threads]:
+            headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+            yield "POST", path, body, headers
+
+    client_process(port, seconds, threads, out, requests)
+
+
+def client_process(
+    port: int,
+    seconds: float,
+    threads: int,
+    out: Any,
+    requests: Callable[[int], Iterable[Request]],
+) -> None:
+    """One client process: `threads` keep-alive threads, thread n sending `requests(n)` until
+    they end or time is up; puts the latencies, the counts by status and the errors on `out`."""
     deadline = time.monotonic() + seconds
     lock = threading.Lock()
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     errors = 0
 
-    def run(mine: list[Item]) -> None:
+    def run(n: int) -> None:
         nonlocal errors
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine_lat, mine_status = [], {}
-        for path, body, token in mine:
+        mine: list[float] = []
+        counts: dict[int, int] = {}
+        for method, path, body, headers in requests(n):
             if time.monotonic() >= deadline:
                 break
             start = time.perf_counter()
             try:
-                conn.request(
-                    "POST",
-                    path,
-                    body,
-                    {"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-                )
-                resp = conn.getresponse()
-                resp.read()
-                mine_status[resp.status] = mine_status.get(resp.status, 0) + 1
+                conn.request(method, path, body, headers)
+                response = conn.getresponse()
+                response.read()
             except (OSError, http.client.HTTPException):
                 with lock:
                     errors += 1
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
                 continue
-            mine_lat.append(time.perf_counter() - start)
+            mine.append(time.perf_counter() - start)
+            counts[response.status] = counts.get(response.status, 0) + 1
         conn.close()
         with lock:
-            latencies.extend(mine_lat)
-            for k, v in mine_status.items():
-                statuses[k] = statuses.get(k, 0) + v
+            latencies.extend(mine)
+            for status, k in counts.items():
+                statuses[status] = statuses.get(status, 0) + k
 
-    workers = [threading.Thread(target=run, args=(items[i::threads],)) for i in range(threads)]
+    workers = [threading.Thread(target=run, args=(n,)) for n in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    out.put({"latencies": latencies, "statuses": statuses, "errors": errors})
+    out.put(
+        {
+            "latencies": latencies,
+            "statuses": statuses,
+            "errors": errors,
+            "cpu_seconds": time.process_time(),
+        }
+    )
 
 
 def load(
     port: int, items: list[Item], seconds: float, processes: int = 2, threads: int = 16
 ) -> dict[str, Any]:
-    ctx = multiprocessing.get_context("fork")
-    out = ctx.Queue()
-    start = time.perf_counter()
-    procs = [
-        ctx.Process(target=_client, args=(port, items[i::processes], seconds, threads, out))
-        for i in range(processes)
-    ]
-    for p in procs:
-        p.start()
-    results = [out.get() for _ in procs]
-    for p in procs:
-        p.join()
-    elapsed = time.perf_counter() - start
-    latencies = [x for r in results for x in r["latencies"]]
-    statuses: dict[str, int] = {}
-    for r in results:
-        for k, v in r["statuses"].items():
-            statuses[str(k)] = statuses.get(str(k), 0) + v
+    shares = [(port, items[i::processes], seconds, threads) for i in range(processes)]
+    results, elapsed = fan_out(_client, shares)
+    latencies, statuses = pooled(results)
     done = len(latencies)
     return {
         "requests": done,
@@ -175,6 +182,33 @@ def load(
         "errors": sum(r["errors"] for r in results),
         "clients": processes * threads,
     }
+
+
+def fan_out(
+    client: Callable[..., None], shares: list[tuple[Any, ...]]
+) -> tuple[list[dict[str, Any]], float]:
+    """Run `client(*share, out)` in a forked process per share: what each put on `out`, and the
+    seconds they took together."""
+    ctx = multiprocessing.get_context("fork")
+    out = ctx.Queue()
+    start = time.perf_counter()
+    procs = [ctx.Process(target=client, args=(*share, out)) for share in shares]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
+    return results, time.perf_counter() - start
+
+
+def pooled(results: list[dict[str, Any]]) -> tuple[list[float], dict[str, int]]:
+    """The client processes' latencies together, and their counts by status."""
+    latencies = [x for r in results for x in r["latencies"]]
+    statuses: dict[str, int] = {}
+    for r in results:
+        for k, v in r["statuses"].items():
+            statuses[str(k)] = statuses.get(str(k), 0) + v
+    return latencies, statuses
 
 
 def items_for(

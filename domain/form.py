@@ -8,7 +8,7 @@ and DPTb (unregistered).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,6 +223,20 @@ def r11_box_in_range(value: int) -> bool:
     return 0 <= value <= BOX_MAX
 
 
+def _section(
+    data: object, known: Container[str], path: str, errors: ErrorList, unknown: str
+) -> dict[str, Any] | None:
+    """`data` as a section of the form: an object (else a fault, and None), each of its keys
+    that is not `known` a fault saying `unknown`."""
+    if not isinstance(data, dict):
+        errors.add(path, "missing section" if data is None else "must be an object")
+        return None
+    for key in data:
+        if key not in known:
+            errors.add(f"{path}.{key}", unknown)
+    return data
+
+
 def _unknown(data: dict[str, Any], allowed: set[str], path: str, errors: ErrorList) -> None:
     for key in data:
         if key not in allowed:
@@ -245,15 +259,12 @@ def _box(value: object, path: str, errors: ErrorList) -> int:
 def _boxes(
     data: object, keys: tuple[str, ...], path: str, errors: ErrorList, what: str = "field"
 ) -> dict[str, int]:
-    if not isinstance(data, dict):
-        errors.add(path, "missing section" if data is None else "must be an object")
+    section = _section(data, keys, path, errors, f"unknown {what}")
+    if section is None:
         return {}
-    for key in data:
-        if key not in keys:
-            errors.add(f"{path}.{key}", f"unknown {what}")
     found: dict[str, int] = {}
     for key in keys:
-        value = data.get(key)
+        value = section.get(key)
         # A plain int in range is the common case: the box's path is only spelled out for a fault.
         if type(value) is int and 0 <= value <= BOX_MAX:
             found[key] = value
@@ -265,16 +276,15 @@ def _boxes(
 def _party_votes(data: object, ballot: Ballot, path: str, errors: ErrorList) -> dict[str, Any]:
     """Section IV of a DPR or DPRD form: each party of the district's ballot with its
     party-only votes, each of its candidates' votes and its total as written."""
-    if not isinstance(data, dict):
-        errors.add(path, "missing section" if data is None else "must be an object")
+    section = _section(
+        data, ballot, path, errors, "this party is not on the ballot of the TPS's district"
+    )
+    if section is None:
         return {}
-    for key in data:
-        if key not in ballot:
-            errors.add(f"{path}.{key}", "this party is not on the ballot of the TPS's district")
     found: dict[str, Any] = {}
     for party, listed in ballot.items():
         at = f"{path}.{party}"
-        entry = data.get(party)
+        entry = section.get(party)
         if not isinstance(entry, dict):
             errors.add(at, "missing" if entry is None else "must be an object")
             continue
@@ -299,10 +309,7 @@ def _split(data: object, path: str, errors: ErrorList) -> Split:
 
 
 def _splits(data: object, keys: tuple[str, ...], path: str, errors: ErrorList) -> dict[str, Split]:
-    if not isinstance(data, dict):
-        errors.add(path, "missing section" if data is None else "must be an object")
+    section = _section(data, keys, path, errors, "unknown list for this kind of contest")
+    if section is None:
         return {}
-    for key in data:
-        if key not in keys:
-            errors.add(f"{path}.{key}", "unknown list for this kind of contest")
-    return {key: _split(data.get(key), f"{path}.{key}", errors) for key in keys}
+    return {key: _split(section.get(key), f"{path}.{key}", errors) for key in keys}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,14 +48,8 @@ def parse_region_tree(data: object) -> list[RegionChunk]:
 
 
 def _regions(raw: object, errors: ErrorList) -> dict[str, str]:
-    if not isinstance(raw, list):
-        errors.add("regions", "a list of {code, name}")
-        return {}
     names: dict[str, str] = {}
-    for i, item in enumerate(raw):
-        code, name = _item(item, "name", f"regions.{i}", errors)
-        if code is None:
-            continue
+    for i, code, name in _items(raw, "regions", "name", errors):
         if tier_of(code) in (Tier.TPS, Tier.NASIONAL):
             errors.add(f"regions.{i}.code", "a region is a province, kab/kota, kecamatan or desa")
         elif not isinstance(name, str) or not name.strip():
@@ -75,14 +70,8 @@ def _regions(raw: object, errors: ErrorList) -> dict[str, str]:
 def _tps(raw: object, names: dict[str, str], errors: ErrorList) -> dict[str, int]:
     if raw is None:
         return {}
-    if not isinstance(raw, list):
-        errors.add("tps", "a list of {code, dpt}")
-        return {}
     dpt: dict[str, int] = {}
-    for i, item in enumerate(raw):
-        code, value = _item(item, "dpt", f"tps.{i}", errors)
-        if code is None:
-            continue
+    for i, code, value in _items(raw, "tps", "dpt", errors):
         if tier_of(code) is not Tier.TPS or code.endswith("000"):
             errors.add(f"tps.{i}.code", "a TPS code is a desa code and a number 001-999")
         elif parent_of(code) not in names:
@@ -94,6 +83,17 @@ def _tps(raw: object, names: dict[str, str], errors: ErrorList) -> dict[str, int
         else:
             dpt[code] = value
     return dpt
+
+
+def _items(raw: object, key: str, other: str, errors: ErrorList) -> Iterator[tuple[int, str, Any]]:
+    """Each item of the list `raw` (at `key`) with a valid code: its index, code and `other`."""
+    if not isinstance(raw, list):
+        errors.add(key, f"a list of {{code, {other}}}")
+        return
+    for i, item in enumerate(raw):
+        code, value = _item(item, other, f"{key}.{i}", errors)
+        if code is not None:
+            yield i, code, value
 
 
 def _item(item: object, other: str, path: str, errors: ErrorList) -> tuple[str | None, Any]:

@@ -8,8 +8,10 @@ skips those tests with a message; in CI (CI=true) it fails them.
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -25,6 +27,9 @@ POSTGRES_URL = os.environ.get(
 )
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 BACKENDS = ["sqlite", "postgresql"]
+# For tests whose store must be PostgreSQL (a real server, libpq, the recorder's own SQL): the
+# `settings` and `services` fixtures then give that store alone.
+POSTGRESQL_ONLY = pytest.mark.parametrize("backend", ["postgresql"])
 
 
 def _postgres_error() -> str | None:
@@ -68,6 +73,20 @@ def make_settings(backend: str, directory: Path) -> tuple[Settings, str | None]:
     separator = "&" if "?" in POSTGRES_URL else "?"
     env["REKAP_DATABASE_URL"] = f"{POSTGRES_URL}{separator}schema={schema}"
     return Settings.from_env(env), schema
+
+
+@contextmanager
+def fresh_sqlite_services() -> Iterator[Services]:
+    """Services on a fresh SQLite store in a temporary directory: one per hypothesis example,
+    which cannot share a function-scoped fixture's store."""
+    with tempfile.TemporaryDirectory() as directory:
+        settings, _ = make_settings("sqlite", Path(directory))
+        init_store(settings)
+        services = build_services(settings)
+        try:
+            yield services
+        finally:
+            services.close()
 
 
 @pytest.fixture(params=BACKENDS)

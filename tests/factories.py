@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import copy
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.access import SYSTEM, Actor, Role
 from service.bootstrap import Services
 from service.input import elections as given_elections
 from service.input import results as given_results
 from service.usecases.elections import create_election, define_contest, load_regions
+
+if TYPE_CHECKING:
+    from service.usecases.results import ResultOutcome
 
 ELECTION = "test-2024"
 CONTEST = "gub-99"
@@ -144,11 +147,34 @@ def poison_event(services: Services) -> tuple[int, str]:
     return services.runner.head(), str(aggregate)
 
 
-def submit_votes(services: Services, tps: str, votes: dict[str, int]) -> int:
-    """A consistent first submission of `tps` by its KPPS; its log position."""
+def tps_form(tps: str, votes: dict[str, int]) -> dict[str, Any]:
+    """A consistent Pilkada form of a TPS of the test tree, with its DPT."""
+    return pilkada_form(DPT[tps], votes)
+
+
+def tps_body(tps: str, votes: dict[str, int], **extra: Any) -> dict[str, Any]:
+    """A first-submission body of a TPS of the test tree (and `extra` fields, such as evidence)."""
+    return {**submission(tps_form(tps, votes)), **extra}
+
+
+def kpps_submits(services: Services, tps: str, body: dict[str, Any]) -> ResultOutcome:
+    """The TPS's KPPS sends `body` as its first submission to the test contest."""
     from service.usecases.results import submit
 
-    body = submission(pilkada_form(DPT[tps], votes))
-    return submit(
-        services.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, body)
-    ).position
+    command = given_results.submission(tps, body)
+    return submit(services.results, kpps(tps), ELECTION, CONTEST, command)
+
+
+def kpps_corrects(
+    services: Services, tps: str, body: dict[str, Any], version: int
+) -> ResultOutcome:
+    """The TPS's KPPS sends `body` as a correction of `version` of its result."""
+    from service.usecases.results import correct
+
+    command = given_results.correction(tps, body, version)
+    return correct(services.results, kpps(tps), ELECTION, CONTEST, command)
+
+
+def submit_votes(services: Services, tps: str, votes: dict[str, int]) -> int:
+    """A consistent first submission of `tps` by its KPPS; its log position."""
+    return kpps_submits(services, tps, tps_body(tps, votes)).position

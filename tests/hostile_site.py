@@ -73,29 +73,17 @@ def plant_hostile_text(services: Services) -> None:
     witness = Actor("saksi-1", Role.SAKSI, "91", CONTEST, 1, name=f"Saksi {SCRIPT}")
     ctx = services.plenary
     use.open_plenary(ctx, ppk, ELECTION, CONTEST, KECAMATAN)
-    raised = use.raise_objection(
-        ctx,
-        witness,
-        ELECTION,
-        CONTEST,
-        KECAMATAN,
-        load(
-            given_plenary.ObjectionSchema,
-            {"subject": "tps", "target": TPS, "detail": f"Keberatan {SCRIPT} {BROKEN_OUT}"},
-        ),
-    )
-    procedure = use.raise_objection(
-        ctx,
-        witness,
-        ELECTION,
-        CONTEST,
-        KECAMATAN,
-        load(
-            given_plenary.ObjectionSchema,
-            {"subject": "procedure", "target": JAVASCRIPT_LINK, "detail": JAVASCRIPT_LINK},
-        ),
-    )
-    for objection in (raised, procedure):
+    objections = [
+        {"subject": "tps", "target": TPS, "detail": f"Keberatan {SCRIPT} {BROKEN_OUT}"},
+        {"subject": "procedure", "target": JAVASCRIPT_LINK, "detail": JAVASCRIPT_LINK},
+    ]
+    raised = [
+        use.raise_objection(
+            ctx, witness, ELECTION, CONTEST, KECAMATAN, load(given_plenary.ObjectionSchema, body)
+        )
+        for body in objections
+    ]
+    for objection in raised:
         use.resolve_objection(
             ctx,
             ppk,

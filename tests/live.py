@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.error
@@ -15,6 +16,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
+
+from flask import Flask
+from werkzeug.serving import make_server
 
 from service.bootstrap import Services
 from service.config import Settings
@@ -73,6 +77,35 @@ def stop(process: subprocess.Popen[bytes]) -> int | None:
             process.wait(timeout=10)
             return None
     return process.returncode
+
+
+@contextmanager
+def gunicorn_and_projections(
+    command: list[str], env: dict[str, str]
+) -> Iterator[tuple[str, subprocess.Popen[bytes], subprocess.Popen[bytes]]]:
+    """gunicorn (`python -m` and `command`, bound at env's REKAP_BIND) and the projection
+    process, both with `env`: the base URL once /readyz answers 200, and the two processes,
+    which are stopped when the block ends."""
+    gunicorn = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT, env=env)
+    projections = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "projections", "run"], cwd=ROOT, env=env
+    )
+    base = f"http://{env['REKAP_BIND']}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if call(f"{base}/readyz")[0] == 200:
+                    break
+            except OSError:
+                pass
+            assert gunicorn.poll() is None, "gunicorn exited at start-up"
+            assert time.monotonic() < deadline, "gunicorn did not get ready in 30 s"
+            time.sleep(0.2)
+        yield base, gunicorn, projections
+    finally:
+        stop(gunicorn)
+        stop(projections)
 
 
 def env_for(settings: Settings, **extra: str) -> dict[str, str]:
@@ -141,3 +174,31 @@ def projections_running(services: Services) -> Iterator[None]:
         stop.set()
         runner.join(timeout=30)
     assert not runner.is_alive()
+
+
+class LiveServer:
+    """A Flask app on a free port of 127.0.0.1, served by werkzeug in a thread."""
+
+    def __init__(self, app: Flask) -> None:
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def json(self, path: str) -> Any:
+        with urllib.request.urlopen(self.url + path, timeout=30) as response:
+            return json.load(response)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.thread.join(timeout=10)
+
+
+@contextmanager
+def served(app: Flask) -> Iterator[LiveServer]:
+    """`app` served on a free port until the block ends."""
+    server = LiveServer(app)
+    try:
+        yield server
+    finally:
+        server.close()

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-
-from werkzeug.serving import make_server
 
 from api.app import create_app
 from domain.tps_result import TpsResult
 from service.bootstrap import Services
-from service.input import results as given_results
 from service.store.eventlog import existing_versions
-from service.usecases.results import correct, submit
 from tests.factories import (
     CONTEST,
-    DPT,
     ELECTION,
     TPS,
-    kpps,
-    pilkada_form,
+    kpps_corrects,
+    kpps_submits,
     setup_election,
-    submission,
+    tps_body,
 )
+from tests.live import served
 
 
 def grow_log(services: Services, minimum: int) -> int:
@@ -38,24 +33,12 @@ def grow_log(services: Services, minimum: int) -> int:
     while services.runner.head() < minimum:
         for tps in TPS:
             votes = {"1": 10 + round_ % 50, "2": 20, "3": 30}
-            body = submission(pilkada_form(DPT[tps], votes))
+            body = tps_body(tps, votes)
             if tps not in versions:
-                outcome = submit(
-                    services.results,
-                    kpps(tps),
-                    ELECTION,
-                    CONTEST,
-                    given_results.submission(tps, body),
-                )
+                outcome = kpps_submits(services, tps, body)
             else:
                 body = {"form": body["form"], "reason": f"re-read {round_}"}
-                outcome = correct(
-                    services.results,
-                    kpps(tps),
-                    ELECTION,
-                    CONTEST,
-                    given_results.correction(tps, body, versions[tps]),
-                )
+                outcome = kpps_corrects(services, tps, body, versions[tps])
             versions[tps] = outcome.version
         round_ += 1
     services.runner.catch_up()
@@ -65,14 +48,8 @@ def grow_log(services: Services, minimum: int) -> int:
 @contextmanager
 def serving(services: Services) -> Iterator[str]:
     """The API on a free local port in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, create_app(services), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
+    with served(create_app(services)) as server:
+        yield server.url
 
 
 def http_text(url: str) -> str:

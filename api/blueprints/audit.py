@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from flask import Response, request, stream_with_context
 from marshmallow import fields as f
@@ -26,6 +26,7 @@ blp = Blueprint(
 )
 
 NDJSON = "application/x-ndjson"
+F = TypeVar("F", bound=Callable[..., Any])
 HASH = {"description": "SHA-256, 64 lowercase hex characters"}
 
 
@@ -86,15 +87,16 @@ class AuditEventsSchema(Strict):
     next_after = f.Integer(allow_none=True, required=True)
 
 
-class RegionHistorySchema(AuditEventsSchema):
+class ContestEventsSchema(AuditEventsSchema):
     election = f.String(required=True)
     contest = f.String(required=True)
+
+
+class RegionHistorySchema(ContestEventsSchema):
     code = f.String(required=True)
 
 
-class TpsHistorySchema(AuditEventsSchema):
-    election = f.String(required=True)
-    contest = f.String(required=True)
+class TpsHistorySchema(ContestEventsSchema):
     tps = f.String(required=True)
 
 
@@ -253,21 +255,25 @@ def consistency(first: int, second: int | None = None) -> Any:
 # -- histories ---------------------------------------------------------------------------------
 
 
-@blp.route("/elections/<eid>/contests/<cid>/regions/<code>/history")
-@public
-@blp.arguments(PageArgs, location="query", as_kwargs=True)
-@blp.response(200, RegionHistorySchema)
-@problems(blp, 400, 404, 422)
+def _history(path: str) -> Callable[[F], F]:
+    """A public page (`?after=`, `?limit=`) of the events under a contest's `path`."""
+
+    def decorate(view: F) -> F:
+        documented: Any = problems(blp, 400, 404, 422)(view)
+        documented = blp.response(200, RegionHistorySchema)(documented)
+        documented = blp.arguments(PageArgs, location="query", as_kwargs=True)(documented)
+        return blp.route(f"/elections/<eid>/contests/<cid>/{path}/history")(public(documented))
+
+    return decorate
+
+
+@_history("regions/<code>")
 def region_events(eid: str, cid: str, code: str, after: int = 0, limit: int = 100) -> Any:
     """Every event that shaped a region's recap (its TPS results, its plenaries), oldest first."""
     return region_history(services(), eid, cid, code, after, limit)
 
 
-@blp.route("/elections/<eid>/contests/<cid>/plenaries/<code>/history")
-@public
-@blp.arguments(PageArgs, location="query", as_kwargs=True)
-@blp.response(200, RegionHistorySchema)
-@problems(blp, 400, 404, 422)
+@_history("plenaries/<code>")
 def plenary_events(eid: str, cid: str, code: str, after: int = 0, limit: int = 100) -> Any:
     """Every event of one plenary, in log order, from the log itself."""
     return plenary_history(services(), eid, cid, code, after, limit)

@@ -6,17 +6,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request, url_for
 from marshmallow import fields as f
 from marshmallow import validate as v
 
 from api.auth import current_actor, public, requires
 from api.http import Blueprint, await_position, problems, public_read, services
+from api.printable import printable_or_json
 from api.schemas import Strict, WaitForArgs
 from domain.access import Role
 from domain.commands import Determine, FileDispute, RuleOnDispute
 from service.input.disputes import DeterminationSchema, DisputeSchema, RulingSchema
-from service.read.certificate import determination_document, render_html
+from service.read.certificate import determination_document
 from service.usecases import disputes as use
 from service.usecases.plenary import PlenaryContext
 
@@ -149,19 +149,7 @@ def determination(eid: str, cid: str, format: str | None = None) -> Any:
     `?format=html` (or Accept: text/html) gives the printable page."""
     contest = services().queries.contest(eid, cid)
     document = determination_document(contest, services().queries.disputes.determination(contest))
-    if format == "html" or (
-        format is None
-        and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
-    ):
-        page = render_html(
-            document,
-            request.url_root,
-            stylesheet=url_for("site.static", filename="d_hasil.css"),
-            icon=url_for("site.static", filename="favicon.svg"),
-            template="penetapan.html",
-        )
-        return Response(page, mimetype="text/html")
-    return public_read(document)
+    return printable_or_json(document, format, template="penetapan.html")
 
 
 def _ctx() -> PlenaryContext:

@@ -3,16 +3,17 @@ reopen, record a re-vote; read the plenary, its minutes and its certificate (D.H
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import marshmallow as ma
-from flask import Response, request, url_for
 from marshmallow import fields as f
 from marshmallow import validate as v
 
 from api.auth import current_actor, public, requires
 from api.blueprints.audit import AsOfArgs, as_of_read
 from api.http import Blueprint, await_position, problems, public_read, services
+from api.printable import printable_or_json
 from api.schemas import Strict, WaitForArgs
 from domain.access import Role
 from domain.codes import normalise, tps_code
@@ -30,7 +31,7 @@ from service.input.plenary import (
     ResultReadSchema,
     RevoteSchema,
 )
-from service.read.certificate import certificate_document, render_html
+from service.read.certificate import certificate_document
 from service.usecases import plenary as use
 
 blp = Blueprint(
@@ -42,6 +43,8 @@ blp = Blueprint(
 
 PLENARY = "/elections/<eid>/contests/<cid>/plenaries/<code>"
 OFFICIALS = (Role.PPK, Role.KPU_KABKOTA, Role.KPU_PROVINSI, Role.KPU_RI)
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 # -- schemas of the answers (the request loaders are in service/input/plenary.py) -------------
@@ -97,34 +100,38 @@ class CertificateArgs(WaitForArgs):
 # -- writes -----------------------------------------------------------------------------------
 
 
+def _write(path: str, *roles: Role, body: type[ma.Schema] | None = None) -> Callable[[F], F]:
+    """A command on the plenary at `path`, by one of `roles`, with its `body` (a JSON body's
+    problems then too): 201 with the outcome, 404 for no such plenary, 409 for a rule."""
+    statuses = (404, 409) if body is None else (400, 404, 409, 415, 422)
+
+    def decorate(view: F) -> F:
+        documented: Any = problems(blp, *statuses, auth=True)(view)
+        documented = blp.response(201, PlenaryOutcomeSchema)(documented)
+        if body is not None:
+            documented = blp.arguments(body)(documented)
+        return blp.route(f"{PLENARY}{path}", methods=["POST"])(requires(*roles)(documented))
+
+    return decorate
+
+
 def _written(outcome: use.PlenaryOutcome) -> Any:
     return outcome.to_dict(), 201
 
 
-@blp.route(f"{PLENARY}/open", methods=["POST"])
-@requires(*OFFICIALS)
-@blp.response(201, PlenaryOutcomeSchema)
-@problems(blp, 404, 409, auth=True)
+@_write("/open", *OFFICIALS)
 def open_plenary(eid: str, cid: str, code: str) -> Any:
     """Open the plenary (its official only). A kecamatan's TPS are then corrected only here."""
     return _written(use.open_plenary(_ctx(), current_actor(), eid, cid, code))
 
 
-@blp.route(f"{PLENARY}/objections", methods=["POST"])
-@requires(Role.SAKSI, Role.BAWASLU)
-@blp.arguments(ObjectionSchema)
-@blp.response(201, PlenaryOutcomeSchema)
-@problems(blp, 400, 404, 409, 415, 422, auth=True)
+@_write("/objections", Role.SAKSI, Role.BAWASLU, body=ObjectionSchema)
 def raise_objection(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
     """Object (a witness within its mandate, or a supervisor): a procedure, a TPS, a child."""
     return _written(use.raise_objection(_ctx(), current_actor(), eid, cid, code, body))
 
 
-@blp.route(f"{PLENARY}/objections/<oid>/resolution", methods=["POST"])
-@requires(*OFFICIALS)
-@blp.arguments(ResolutionSchema)
-@blp.response(201, PlenaryOutcomeSchema)
-@problems(blp, 400, 404, 409, 415, 422, auth=True)
+@_write("/objections/<oid>/resolution", *OFFICIALS, body=ResolutionSchema)
 def resolve_objection(body: dict[str, Any], eid: str, cid: str, code: str, oid: str) -> Any:
     """Resolve an objection raised here or carried up from below: accepted (with its
     correction) or not accepted (carried up to the next tier)."""
@@ -133,21 +140,13 @@ def resolve_objection(body: dict[str, Any], eid: str, cid: str, code: str, oid: 
     )
 
 
-@blp.route(f"{PLENARY}/recommendations", methods=["POST"])
-@requires(Role.BAWASLU)
-@blp.arguments(RecommendationSchema)
-@blp.response(201, PlenaryOutcomeSchema)
-@problems(blp, 400, 404, 409, 415, 422, auth=True)
+@_write("/recommendations", Role.BAWASLU, body=RecommendationSchema)
 def record_recommendation(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
     """Record a supervisor's recommendation; the plenary must answer it before it certifies."""
     return _written(use.record_recommendation(_ctx(), current_actor(), eid, cid, code, body))
 
 
-@blp.route(f"{PLENARY}/recommendations/<rid>/answer", methods=["POST"])
-@requires(*OFFICIALS)
-@blp.arguments(AnswerSchema)
-@blp.response(201, PlenaryOutcomeSchema)
-@problems(blp, 400, 404, 409, 415, 422, auth=True)
+@_write("/recommendations/<rid>/answer", *OFFICIALS, body=AnswerSchema)
 def answer_recommendation(body: dict[str, Any], eid: str, cid: str, code: str, rid: str) -> Any:
     """Answer a supervisor's recommendation: followed or not, and why."""
     return _written(
@@ -155,22 +154,14 @@ def answer_recommendation(body: dict[str, Any], eid: str, cid: str, code: str, r
     )
 
 
-@blp.route(f"{PLENARY}/corrections", methods=["POST"])
-@requires(*OFFICIALS)
-@blp.arguments(CorrectionBodySchema)
-@blp.response(201, PlenaryOutcomeSchema)
-@problems(blp, 400, 404, 409, 415, 422, auth=True)
+@_write("/corrections", *OFFICIALS, body=CorrectionBodySchema)
 def correct(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
     """Correct a TPS's figures in this plenary's minutes. Only while the plenary is open and
     every plenary between it and the TPS has certified; a locked tier answers 409."""
     return _written(use.correct(_ctx(), current_actor(), eid, cid, code, body))
 
 
-@blp.route(f"{PLENARY}/results", methods=["POST"])
-@requires(Role.PPK)
-@blp.arguments(ResultReadSchema)
-@blp.response(201, PlenaryOutcomeSchema)
-@problems(blp, 400, 404, 409, 415, 422, auth=True)
+@_write("/results", Role.PPK, body=ResultReadSchema)
 def read_result(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
     """Record the first result of a TPS whose upload never came, read from its sealed C.Hasil
     in this open kecamatan plenary (with a reason and the evidence): an event of the TPS (its
@@ -180,11 +171,7 @@ def read_result(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
     return _written(use.read_result(_ctx(), current_actor(), eid, cid, code, body))
 
 
-@blp.route(f"{PLENARY}/anomalies/<tps>/acceptance", methods=["POST"])
-@requires(*OFFICIALS)
-@blp.arguments(AcceptanceSchema)
-@blp.response(201, PlenaryOutcomeSchema)
-@problems(blp, 400, 404, 409, 415, 422, auth=True)
+@_write("/anomalies/<tps>/acceptance", *OFFICIALS, body=AcceptanceSchema)
 def accept_anomaly(body: dict[str, Any], eid: str, cid: str, code: str, tps: str) -> Any:
     """Accept the hard anomaly of a TPS's current reading, with a written reason."""
     return _written(
@@ -194,33 +181,21 @@ def accept_anomaly(body: dict[str, Any], eid: str, cid: str, code: str, tps: str
     )
 
 
-@blp.route(f"{PLENARY}/certification", methods=["POST"])
-@requires(*OFFICIALS)
-@blp.arguments(CertificationSchema)
-@blp.response(201, PlenaryOutcomeSchema)
-@problems(blp, 400, 404, 409, 415, 422, auth=True)
+@_write("/certification", *OFFICIALS, body=CertificationSchema)
 def certify(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
     """Certify (D.Hasil). 409 lists every reason that blocks it in `errors`; refusals to sign
     are recorded and never block."""
     return _written(use.certify(_ctx(), current_actor(), eid, cid, code, body))
 
 
-@blp.route(f"{PLENARY}/reopen", methods=["POST"])
-@requires(*OFFICIALS, Role.COURT)
-@blp.arguments(ReopenSchema)
-@blp.response(201, PlenaryOutcomeSchema)
-@problems(blp, 400, 404, 409, 415, 422, auth=True)
+@_write("/reopen", *OFFICIALS, Role.COURT, body=ReopenSchema)
 def reopen(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
     """Reopen a certified plenary and every certified plenary above it (their certificates are
     superseded): its tier's authority or one above it, or a court order with its reference."""
     return _written(use.reopen(_ctx(), current_actor(), eid, cid, code, body))
 
 
-@blp.route(f"{PLENARY}/revotes", methods=["POST"])
-@requires(*OFFICIALS)
-@blp.arguments(RevoteSchema)
-@blp.response(201, PlenaryOutcomeSchema)
-@problems(blp, 400, 404, 409, 415, 422, auth=True)
+@_write("/revotes", *OFFICIALS, body=RevoteSchema)
 def record_revote(body: dict[str, Any], eid: str, cid: str, code: str) -> Any:
     """The result of a court-ordered re-vote (PSU) at a TPS replaces its result (the old one
     stays in its history). Needs a reopening by a court order of kind re_vote naming the TPS."""
@@ -284,18 +259,7 @@ def certificate(
     document = certificate_document(
         contest, services().queries.plenaries.certificate(contest, region, number)
     )
-    if format == "html" or (
-        format is None
-        and request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html"
-    ):
-        page = render_html(
-            document,
-            request.url_root,
-            stylesheet=url_for("site.static", filename="d_hasil.css"),
-            icon=url_for("site.static", filename="favicon.svg"),
-        )
-        return Response(page, mimetype="text/html")
-    return public_read(document)
+    return printable_or_json(document, format, template="d_hasil.html")
 
 
 def _ctx() -> use.PlenaryContext:

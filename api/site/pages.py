@@ -13,6 +13,7 @@ from typing import Any
 
 from api.http import await_position
 from domain.codes import NATION, Tier, chain_up_to, is_within, normalise, tier_of
+from domain.contests import Contest
 from domain.errors import NotFound
 from domain.form import flatten, layout_for
 from domain.plenary import Plenary
@@ -96,6 +97,16 @@ def contest_document(services: Services, election_id: str, contest_id: str) -> d
     return {"election": election, "contest": contest.to_dict()}
 
 
+def _addressed(
+    services: Services, election_id: str, contest_id: str, code: str
+) -> tuple[str, dict[str, Any], Contest]:
+    """What every page of a region or TPS starts from: its code (undotted), the election and
+    contest documents, and the contest."""
+    code = normalise(code)
+    found = contest_document(services, election_id, contest_id)
+    return code, found, services.queries.contest(election_id, contest_id)
+
+
 def crumbs(services: Services, election_id: str, top: str, code: str) -> list[Crumb]:
     """The regions from the contest's top down to `code`, each with its name."""
     chain = list(reversed(chain_up_to(code, top)))
@@ -126,9 +137,7 @@ def position_of(services: Services, as_of: str | None) -> int | None:
 def region_page(
     services: Services, election_id: str, contest_id: str, code: str, as_of: str | None
 ) -> dict[str, Any]:
-    code = normalise(code)
-    found = contest_document(services, election_id, contest_id)
-    contest = services.queries.contest(election_id, contest_id)
+    code, found, contest = _addressed(services, election_id, contest_id, code)
     position = position_of(services, as_of)
     plenary_tier = tier_of(code) in contest.plenary_tiers
     if position is None:
@@ -232,9 +241,7 @@ def _seats(
 def tps_page(
     services: Services, election_id: str, contest_id: str, code: str, as_of: str | None
 ) -> dict[str, Any]:
-    code = normalise(code)
-    found = contest_document(services, election_id, contest_id)
-    contest = services.queries.contest(election_id, contest_id)
+    code, found, contest = _addressed(services, election_id, contest_id, code)
     if tier_of(code) is not Tier.TPS or not is_within(code, contest.region):
         raise NotFound(f"{code} is not a TPS of contest {contest_id}")
     trail = crumbs(services, election_id, contest.region, code)
@@ -331,9 +338,7 @@ def compared_readings(versions: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def history_page(
     services: Services, election_id: str, contest_id: str, code: str, after: int
 ) -> dict[str, Any]:
-    code = normalise(code)
-    found = contest_document(services, election_id, contest_id)
-    contest = services.queries.contest(election_id, contest_id)
+    code, found, contest = _addressed(services, election_id, contest_id, code)
     history = region_history(services, election_id, contest_id, code, after, HISTORY_PAGE)
     plenaries = {}
     if any(e["type"].startswith("Plenary.") for e in history["events"]):

@@ -15,6 +15,7 @@ position or an ISO 8601 time); links keep both, so a drill-down stays in the pas
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,11 +115,7 @@ def contest(eid: str, cid: str) -> Response:
 @blp.route(f"{CONTEST}/wilayah/<code>")
 @public
 def region(eid: str, cid: str, code: str) -> Response:
-    if normalise(code) != code:
-        return _canonical(eid, cid, code)
-    as_of = _as_of()
-    page = pages.region_page(services(), eid, cid, code, as_of)
-    return _page("site/region.html", past=as_of is not None, **page)
+    return _figures(pages.region_page, "site/region.html", eid, cid, code)
 
 
 @blp.route(f"{CONTEST}/wilayah/<code>/riwayat")
@@ -134,11 +131,17 @@ def region_history(eid: str, cid: str, code: str) -> Response:
 @blp.route(f"{CONTEST}/tps/<code>")
 @public
 def tps(eid: str, cid: str, code: str) -> Response:
+    return _figures(pages.tps_page, "site/tps.html", eid, cid, code)
+
+
+def _figures(
+    build: Callable[..., dict[str, Any]], template: str, eid: str, cid: str, code: str
+) -> Response:
+    """A region's or a TPS's page, at its canonical code, now or as of `?as_of=`."""
     if normalise(code) != code:
         return _canonical(eid, cid, code)
     as_of = _as_of()
-    page = pages.tps_page(services(), eid, cid, code, as_of)
-    return _page("site/tps.html", past=as_of is not None, **page)
+    return _page(template, past=as_of is not None, **build(services(), eid, cid, code, as_of))
 
 
 @blp.route("/cari")

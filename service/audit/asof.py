@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from domain.codes import (
     PLENARY_TIERS,
@@ -97,15 +97,40 @@ def scratch_database() -> Iterator[Database]:
         db.close()
 
 
-def region_as_of(
+@contextmanager
+def _replayed(
+    services: Services, raw: list[dict[str, Any]], election_id: str, contest_id: str, position: int
+) -> Iterator[RecapQueries]:
+    """The recap's queries on a scratch database into which `raw` was replayed."""
+    with scratch_database() as db:
+        _replay(services, db, raw, election_id, contest_id, position)
+        yield RecapQueries(db, contests=services.ref.contest)
+
+
+class Replayed(NamedTuple):
+    code: str
+    contest: Contest
+    queries: RecapQueries
+
+
+@contextmanager
+def _region_replayed(
     services: Services, election_id: str, contest_id: str, code: str, position: int
-) -> dict[str, Any]:
+) -> Iterator[Replayed]:
+    """The recap's queries once the events that shaped the region up to `position` were
+    replayed, with the region's code (normalised) and its contest."""
     code = normalise(code)
     contest = services.ref.contest(election_id, contest_id)
     raw = _events_shaping(services, contest, code, position)
-    with scratch_database() as db:
-        _replay(services, db, raw, election_id, contest_id, position)
-        return RecapQueries(db, contests=services.ref.contest).region(election_id, contest_id, code)
+    with _replayed(services, raw, election_id, contest_id, position) as queries:
+        yield Replayed(code, contest, queries)
+
+
+def region_as_of(
+    services: Services, election_id: str, contest_id: str, code: str, position: int
+) -> dict[str, Any]:
+    with _region_replayed(services, election_id, contest_id, code, position) as at:
+        return at.queries.region(election_id, contest_id, at.code)
 
 
 def region_and_plenary_as_of(
@@ -113,16 +138,11 @@ def region_and_plenary_as_of(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """A region's recap and (at a tier that holds one) its plenary, from a single replay: the
     public site shows both on one page."""
-    code = normalise(code)
-    contest = services.ref.contest(election_id, contest_id)
-    raw = _events_shaping(services, contest, code, position)
-    with scratch_database() as db:
-        _replay(services, db, raw, election_id, contest_id, position)
-        queries = RecapQueries(db, contests=services.ref.contest)
-        region = queries.region(election_id, contest_id, code)
+    with _region_replayed(services, election_id, contest_id, code, position) as at:
+        region = at.queries.region(election_id, contest_id, at.code)
         plenary = None
-        if tier_of(code) in contest.plenary_tiers:
-            plenary = queries.plenaries.plenary(contest, code)
+        if tier_of(at.code) in at.contest.plenary_tiers:
+            plenary = at.queries.plenaries.plenary(at.contest, at.code)
         return region, plenary
 
 
@@ -149,22 +169,15 @@ def tps_as_of(
     tps = tps_code(tps)
     services.ref.contest(election_id, contest_id)
     raw = _events_under(services, election_id, contest_id, tps, position)
-    with scratch_database() as db:
-        _replay(services, db, raw, election_id, contest_id, position)
-        return RecapQueries(db, contests=services.ref.contest).tps_result(
-            election_id, contest_id, tps
-        )
+    with _replayed(services, raw, election_id, contest_id, position) as queries:
+        return queries.tps_result(election_id, contest_id, tps)
 
 
 def plenary_as_of(
     services: Services, election_id: str, contest_id: str, code: str, position: int
 ) -> dict[str, Any]:
-    code = normalise(code)
-    contest = services.ref.contest(election_id, contest_id)
-    raw = _events_shaping(services, contest, code, position)
-    with scratch_database() as db:
-        _replay(services, db, raw, election_id, contest_id, position)
-        return RecapQueries(db, contests=services.ref.contest).plenaries.plenary(contest, code)
+    with _region_replayed(services, election_id, contest_id, code, position) as at:
+        return at.queries.plenaries.plenary(at.contest, at.code)
 
 
 def _setup_events(

@@ -24,7 +24,7 @@ from typing import Any
 
 from domain.codes import Tier, is_within
 from service.audit.compact import CompactRange
-from service.audit.events import catch_up_quietly, iter_events
+from service.audit.events import catch_up_quietly, decode, iter_events
 from service.audit.findings import Phases, quiet
 from service.audit.leaves import check_record, record_leaf_hash, state_of
 from service.audit.signing import TreeHead, verify_tree_head
@@ -245,16 +245,8 @@ def _decoder() -> Any:
 
 
 def _decode(app: Any, record: dict[str, Any]) -> Any:
-    from eventsourcing.persistence import StoredEvent
-
-    return app.mapper.to_domain_event(
-        StoredEvent(
-            originator_id=record["originator_id"],
-            originator_version=record["originator_version"],
-            topic=record["topic"],
-            state=state_of(record),
-        )
-    )
+    """The domain event of a bundle's leaf record (whose state is encoded in the record)."""
+    return decode(app, {**record, "state": state_of(record)})
 
 
 def _check_recaps(

@@ -65,15 +65,8 @@ def region_history(
         ids = [TpsResult.create_id(election_id, contest_id, t) for t in tps]
         results = raw_events_of(services.reads, ids, after, limit + 1)
     merged = sorted(plenaries + results, key=lambda r: r["position"])
-    page, more = merged[:limit], len(merged) > limit
-    indexes = leaf_indexes_at(services.reads, [r["position"] for r in page])
-    return {
-        "election": election_id,
-        "contest": contest_id,
-        "code": code,
-        "events": [describe(services.app, r, indexes.get(r["position"])) for r in page],
-        "next_after": page[-1]["position"] if more else None,
-    }
+    page = _page(services, merged, limit)
+    return {"election": election_id, "contest": contest_id, "code": code, **page}
 
 
 def tps_history(
@@ -119,7 +112,12 @@ def _aggregate_page(
     services: Services, aggregate_id: UUID, after: int, limit: int
 ) -> dict[str, Any]:
     """One page of one aggregate's events after log position `after`, described for auditors."""
-    raw = raw_events_of(services.reads, [aggregate_id], after, limit + 1)
+    return _page(services, raw_events_of(services.reads, [aggregate_id], after, limit + 1), limit)
+
+
+def _page(services: Services, raw: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    """The first `limit` of `raw` (events in log order, one more if there is a next page),
+    described for auditors, and where the next page starts."""
     page = raw[:limit]
     indexes = leaf_indexes_at(services.reads, [r["position"] for r in page])
     return {

@@ -42,6 +42,14 @@ class CheckResult:
         self.ok = False
         self.messages.append(f"FAIL: {message}")
 
+    def check(self, ok: bool, passed: str, failed: str) -> bool:
+        """Record one check: `passed` if it holds, `failed` if not; whether it held."""
+        if ok:
+            self.passed(passed)
+        else:
+            self.failed(failed)
+        return ok
+
 
 class _Malformed(Exception):
     """A field of the document cannot be read; its message names the field."""
@@ -80,11 +88,12 @@ def _check_head(result: CheckResult, label: str, head: TreeHead, public_key: str
         result.failed(f"{label} key_id {head.key_id!r} does not match the public key ({expected})")
     # the signature is checked on its own, so a wrong key_id does not hide a good signature
     named = dataclasses.replace(head, key_id=expected)
-    if verify_tree_head(named, public_key):
-        result.passed(f"{label} signature is valid (size {head.size}, root {head.root})")
-        return head.key_id == expected
-    result.failed(f"{label} signature is invalid (size {head.size}, root {head.root!r})")
-    return False
+    signed = result.check(
+        verify_tree_head(named, public_key),
+        f"{label} signature is valid (size {head.size}, root {head.root})",
+        f"{label} signature is invalid (size {head.size}, root {head.root!r})",
+    )
+    return signed and head.key_id == expected
 
 
 def _check_inclusion(result: CheckResult, section: dict[str, Any], head: TreeHead) -> None:
@@ -96,13 +105,12 @@ def _check_inclusion(result: CheckResult, section: dict[str, Any], head: TreeHea
         result.failed(f"inclusion proof is for size {size} but the tree head has size {head.size}")
         return
     head_root = _hash(head.root, "tree_head.root")
-    if verify_inclusion(leaf, index, size, proof, head_root):
-        result.passed(f"leaf {index} is included in the tree of size {size}")
-    else:
-        result.failed(
-            f"inclusion proof is invalid: leaf {index} with {len(proof)} proof hashes does not "
-            f"lead to the tree head root at size {size}"
-        )
+    result.check(
+        verify_inclusion(leaf, index, size, proof, head_root),
+        f"leaf {index} is included in the tree of size {size}",
+        f"inclusion proof is invalid: leaf {index} with {len(proof)} proof hashes does not "
+        f"lead to the tree head root at size {size}",
+    )
 
 
 def _check_consistency(
@@ -130,13 +138,12 @@ def _check_consistency(
             )
         if first_root != _hash(first_head.root, "first_tree_head.root"):
             result.failed("consistency.first_root does not match the first_tree_head root")
-    if verify_consistency(first, second, first_root, second_root, proof):
-        result.passed(f"the tree of size {second} is an append-only extension of size {first}")
-    else:
-        result.failed(
-            f"consistency proof is invalid: {len(proof)} proof hashes do not link "
-            f"size {first} to size {second} with the given roots"
-        )
+    result.check(
+        verify_consistency(first, second, first_root, second_root, proof),
+        f"the tree of size {second} is an append-only extension of size {first}",
+        f"consistency proof is invalid: {len(proof)} proof hashes do not link "
+        f"size {first} to size {second} with the given roots",
+    )
 
 
 def _read_head(value: Any, label: str) -> TreeHead:

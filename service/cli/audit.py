@@ -13,8 +13,13 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from service.audit.signing import TreeHead
 
-from service.cli.common import CliError, catch_up, open_services
-from service.cli.tlog import add_policy_options, add_tlog_commands, check_tlog_proof_file
+from service.cli.common import CliError, open_services, store
+from service.cli.tlog import (
+    add_policy_options,
+    add_tlog_commands,
+    audit_log,
+    check_tlog_proof_file,
+)
 
 Command = Callable[..., argparse.ArgumentParser]
 log = logging.getLogger("rekap.audit")
@@ -222,35 +227,20 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_tree_head(args: argparse.Namespace) -> int:
-    from service.audit.log import AuditLog
-
-    services = open_services()
-    try:
-        audit = AuditLog.of(services)
-        if args.publish:
-            catch_up(services)
-            audit.publish()
+    with audit_log(publish=args.publish) as audit:
         print(json.dumps({**audit.latest().to_dict(), "public_key": audit.signer.public_key_b64()}))
-    finally:
-        services.close()
     return 0
 
 
 def cmd_proof(args: argparse.Namespace) -> int:
-    from service.audit.log import AuditLog
-
     if (args.position is None) == (args.first is None):
         raise CliError("give --position (inclusion) or --first (consistency)")
-    services = open_services()
-    try:
-        audit = AuditLog.of(services)
+    with audit_log() as audit:
         if args.position is not None:
             document = audit.inclusion(args.position, args.size)
         else:
             document = audit.consistency(args.first, args.second)
         print(json.dumps(document, indent=2))
-    finally:
-        services.close()
     return 0
 
 
@@ -279,12 +269,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from service.audit.bundle import publish_bundle
     from service.progress import Progress
 
-    services = open_services()
-    try:
+    with store() as services:
         summary = publish_bundle(services, args.directory, Progress)
         print(json.dumps({"directory": str(args.directory), **summary}))
-    finally:
-        services.close()
     return 0
 
 

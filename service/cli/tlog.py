@@ -8,11 +8,30 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from service.audit.note import COSIGNATURE_V1, ED25519, NoteError, Signer, Verifier
-from service.cli.common import CliError, catch_up, open_services
+from service.cli.common import CliError, catch_up, open_services, store
+
+if TYPE_CHECKING:
+    from service.audit.log import AuditLog
+
+
+@contextmanager
+def audit_log(publish: bool = False) -> Iterator[AuditLog]:
+    """The store's audit log for one command; `publish`: a tree head signed at the log's
+    head first (the read models caught up to it)."""
+    from service.audit.log import AuditLog
+
+    with store() as services:
+        audit = AuditLog.of(services)
+        if publish:
+            catch_up(services)
+            audit.publish()
+        yield audit
 
 
 def add_tlog_commands(audit: Any, command: Any) -> None:
@@ -78,18 +97,10 @@ def _one_vkey(value: str, signature_type: int, what: str) -> Verifier:
 
 def cmd_checkpoint(args: argparse.Namespace) -> int:
     from service.audit.cosignatures import latest_checkpoint
-    from service.audit.log import AuditLog
 
-    services = open_services()
-    try:
-        audit = AuditLog.of(services)
-        if args.publish:
-            catch_up(services)
-            audit.publish()
+    with audit_log(publish=args.publish) as audit:
         sys.stdout.write(latest_checkpoint(audit).encode().decode())
         print(f"vkey: {audit.verifier().vkey()}", file=sys.stderr)
-    finally:
-        services.close()
     return 0
 
 
@@ -113,21 +124,16 @@ def cmd_tiles(args: argparse.Namespace) -> int:
 
 
 def cmd_tlog_proof(args: argparse.Namespace) -> int:
-    from service.audit.log import AuditLog
     from service.audit.proofs import event_proof, tps_result_proof
 
     if (args.position is None) == (args.tps is None):
         raise CliError("give --position or --tps ELECTION CONTEST TPS")
-    services = open_services()
-    try:
-        audit = AuditLog.of(services)
+    with audit_log() as audit:
         proof = (
             event_proof(audit, args.position)
             if args.position is not None
             else tps_result_proof(audit, *args.tps)
         )
-    finally:
-        services.close()
     if args.output is None:
         sys.stdout.write(proof.encode().decode())
     else:

@@ -65,61 +65,34 @@ def hold_plenaries(services: Services) -> None:
     )
     run("317102", "open_plenary")
     misread = jakarta.VOTERS_MISREAD_TPS
-    raised = use.raise_objection(
-        ctx,
-        witness,
-        eid,
-        cid,
-        "317102",
-        load(
-            given.ObjectionSchema,
-            {
-                "subject": "tps",
-                "target": misread,
-                "detail": "Pemilih DPT yang memilih tertulis 652, melebihi DPT; C.Hasil plano: 152",
+
+    def objection(body: dict[str, Any], resolution: dict[str, Any]) -> None:
+        """The witness's objection at 317102, then the PPK's resolution of it."""
+        raised = use.raise_objection(
+            ctx, witness, eid, cid, "317102", load(given.ObjectionSchema, body)
+        )
+        command = load(given.ResolutionSchema, resolution)
+        run("317102", "resolve_objection", given.resolution(raised.extra["objection_id"], command))
+
+    objection(
+        {
+            "subject": "tps",
+            "target": misread,
+            "detail": "Pemilih DPT yang memilih tertulis 652, melebihi DPT; C.Hasil plano: 152",
+        },
+        {
+            "accepted": True,
+            "note": "Dicocokkan dengan C.Hasil plano: salah baca OCR",
+            "correction": {
+                "tps": misread,
+                "form": _misread_fixed(services, eid, cid, misread),
+                "reason": "Salah baca OCR pemilih DPT (652 -> 152), sesuai C.Hasil plano",
             },
-        ),
+        },
     )
-    run(
-        "317102",
-        "resolve_objection",
-        given.resolution(
-            raised.extra["objection_id"],
-            load(
-                given.ResolutionSchema,
-                {
-                    "accepted": True,
-                    "note": "Dicocokkan dengan C.Hasil plano: salah baca OCR",
-                    "correction": {
-                        "tps": misread,
-                        "form": _misread_fixed(services, eid, cid, misread),
-                        "reason": "Salah baca OCR pemilih DPT (652 -> 152), sesuai C.Hasil plano",
-                    },
-                },
-            ),
-        ),
-    )
-    refused = use.raise_objection(
-        ctx,
-        witness,
-        eid,
-        cid,
-        "317102",
-        load(
-            given.ObjectionSchema,
-            {"subject": "procedure", "detail": "Saksi tidak menerima salinan C.Hasil di 3 TPS"},
-        ),
-    )
-    run(
-        "317102",
-        "resolve_objection",
-        given.resolution(
-            refused.extra["objection_id"],
-            load(
-                given.ResolutionSchema,
-                {"accepted": False, "note": "Salinan tersedia di PPS; keberatan dicatat"},
-            ),
-        ),
+    objection(
+        {"subject": "procedure", "detail": "Saksi tidak menerima salinan C.Hasil di 3 TPS"},
+        {"accepted": False, "note": "Salinan tersedia di PPS; keberatan dicatat"},
     )
     certify("317102", [{"by": witness.name, "reason": "keberatan prosedur tidak diterima"}])
 

@@ -12,21 +12,19 @@ from marshmallow import validate as v
 from domain.codes import Tier
 from domain.commands import Determine, FileDispute, RuleOnDispute
 from domain.disputes import DisputeOutcome
-from service.input.fields import NAME_LENGTH, Code, Strict, Text, choice
+from service.input.fields import NAME_LENGTH, Code, Loads, Strict, Text, choice
 from service.input.plenary import MAX_ORDERED_TPS
 
 MAX_REOPENED = 1000
 
 
-class DisputeSchema(Strict):
+class DisputeSchema(Loads):
+    COMMAND = FileDispute
+
     ref = Text(
         NAME_LENGTH, required=True, metadata={"description": "the Court's case number, once"}
     )
     detail = Text(required=True, metadata={"description": "what the petition disputes"})
-
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> FileDispute:
-        return FileDispute(**data)
 
 
 class RulingSchema(Strict):

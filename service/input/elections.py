@@ -20,7 +20,7 @@ from domain.contests import (
     WinnerRule,
 )
 from service.input import load
-from service.input.fields import NAME_LENGTH, SLUG, Code, DomainChecked, Strict, Text, choice
+from service.input.fields import NAME_LENGTH, SLUG, Code, DomainChecked, Loads, Strict, Text, choice
 
 MAX_CANDIDATES = 99
 MAX_DISPUTE_WINDOW_HOURS = 24 * 30
@@ -40,13 +40,11 @@ class ElectionCreateSchema(Strict):
         return CreateElection(election_id=data["id"], name=data["name"])
 
 
-class CandidateSchema(Strict):
+class CandidateSchema(Loads):
+    COMMAND = Candidate
+
     number = f.Integer(required=True, strict=True, validate=v.Range(0, 99))
     name = Text(NAME_LENGTH, required=True)
-
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> Candidate:
-        return Candidate(**data)
 
 
 class Ballot(f.Field):

@@ -6,8 +6,9 @@ or on what is recorded is the domain's and the use case's to say.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import marshmallow as ma
 from marshmallow import fields as f
@@ -32,6 +33,17 @@ class Strict(ma.Schema):
     class Meta:
         unknown = ma.RAISE
         ordered = True
+
+
+class Loads(Strict):
+    """An envelope loaded, once valid, into its typed `COMMAND` (domain/commands.py), field for
+    field."""
+
+    COMMAND: ClassVar[Callable[..., Any]]
+
+    @ma.post_load
+    def make(self, data: dict[str, Any], **kwargs: Any) -> Any:
+        return type(self).COMMAND(**data)
 
 
 class Text(f.String):

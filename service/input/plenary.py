@@ -25,21 +25,19 @@ from domain.commands import (
     ResolveObjection,
 )
 from domain.plenary import ObjectionSubject, OrderKind
-from service.input.fields import ID, Code, DomainChecked, Flag, Strict, Text, choice
+from service.input.fields import ID, Code, DomainChecked, Flag, Loads, Strict, Text, choice
 from service.input.results import EvidenceRefSchema, FormSchema
 
 MAX_ORDERED_TPS = 1000
 
 
-class CorrectionBodySchema(Strict):
+class CorrectionBodySchema(Loads):
+    COMMAND = CorrectInPlenary
+
     tps = Code(Tier.TPS, required=True, metadata={"description": "the TPS corrected"})
     form = DomainChecked(FormSchema, required=True)
     reason = Text(required=True)
     objection_id = f.String(allow_none=True, load_default=None, validate=ID)
-
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> CorrectInPlenary:
-        return CorrectInPlenary(**data)
 
 
 class ResultReadSchema(Strict):
@@ -53,17 +51,17 @@ class ResultReadSchema(Strict):
         return ReadResultInPlenary(**{**data, "evidence": tuple(data["evidence"])})
 
 
-class ResolutionCorrectionSchema(Strict):
+class ResolutionCorrectionSchema(Loads):
+    COMMAND = CorrectInPlenary
+
     tps = Code(Tier.TPS, required=True)
     form = DomainChecked(FormSchema, required=True)
     reason = Text(required=True)
 
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> CorrectInPlenary:
-        return CorrectInPlenary(**data)
 
+class ObjectionSchema(Loads):
+    COMMAND = RaiseObjection
 
-class ObjectionSchema(Strict):
     subject = choice(ObjectionSubject, required=True)
     target = Text(
         allow_none=True,
@@ -71,10 +69,6 @@ class ObjectionSchema(Strict):
         metadata={"description": "a TPS code (subject tps), a child region (region), or free"},
     )
     detail = Text(required=True)
-
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> RaiseObjection:
-        return RaiseObjection(**data)
 
 
 class ResolutionSchema(Strict):
@@ -87,12 +81,10 @@ class ResolutionSchema(Strict):
         return data  # the objection is named by the path: see resolution()
 
 
-class RecommendationSchema(Strict):
-    text = Text(required=True)
+class RecommendationSchema(Loads):
+    COMMAND = RecordRecommendation
 
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> RecordRecommendation:
-        return RecordRecommendation(**data)
+    text = Text(required=True)
 
 
 class AnswerSchema(Strict):
@@ -104,13 +96,11 @@ class AcceptanceSchema(Strict):
     reason = Text(required=True)
 
 
-class RefusalSchema(Strict):
+class RefusalSchema(Loads):
+    COMMAND = Refusal
+
     by = Text(required=True)
     reason = Text(required=True)
-
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> Refusal:
-        return Refusal(**data)
 
 
 class CertificationSchema(Strict):
@@ -137,22 +127,18 @@ class OrderSchema(Strict):
         return CourtOrder(kind=data["kind"], ref=data["ref"], tps=tuple(data["tps"]))
 
 
-class ReopenSchema(Strict):
+class ReopenSchema(Loads):
+    COMMAND = Reopen
+
     reason = Text(required=True)
     order = f.Nested(OrderSchema, allow_none=True, load_default=None)
 
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> Reopen:
-        return Reopen(**data)
 
+class RevoteSchema(Loads):
+    COMMAND = RecordRevote
 
-class RevoteSchema(Strict):
     tps = Code(Tier.TPS, required=True)
     form = DomainChecked(FormSchema, required=True)
-
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> RecordRevote:
-        return RecordRevote(**data)
 
 
 def resolution(objection_id: str, fields: dict[str, Any]) -> ResolveObjection:

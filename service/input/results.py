@@ -20,6 +20,7 @@ from service.input.fields import (
     SHA256,
     Code,
     DomainChecked,
+    Loads,
     Moment,
     Strict,
     Text,
@@ -66,13 +67,11 @@ class FormSchema(Strict):
     total = f.Integer(required=True, strict=True, validate=BOX)
 
 
-class EvidenceRefSchema(Strict):
+class EvidenceRefSchema(Loads):
+    COMMAND = EvidencePage
+
     page = f.Integer(required=True, strict=True, validate=v.Range(1, 99))
     sha256 = f.String(required=True, validate=SHA256)
-
-    @post_load
-    def make(self, data: dict[str, Any], **kwargs: Any) -> EvidencePage:
-        return EvidencePage(**data)
 
 
 def _evidence() -> f.List:

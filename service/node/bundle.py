@@ -53,7 +53,7 @@ def export(db: Database, election_id: str, region: str, after: int = 0) -> dict[
             (election_id,),
         )
     ]
-    contests = [c for c in contests if is_within(region, c["region"])]
+    contests = [held_by(c, region) for c in contests if is_within(region, c["region"])]
     tps = [r for r in rows if r["tier"] == Tier.TPS.value]
     ids = aggregate_ids(election_id, [c["id"] for c in contests], region, [t["code"] for t in tps])
     head = int(db.scalar(f"SELECT MAX({position_column(db)}) FROM {events_table(db)}") or 0)
@@ -84,6 +84,21 @@ def aggregate_ids(
         for code in tps:
             found[TpsResult.create_id(election_id, cid, code)] = f"{cid}/tps/{code}"
     return found
+
+
+def held_by(contest: dict[str, Any], region: str) -> dict[str, Any]:
+    """A contest as the node of kecamatan `region` holds it. A legislative contest keeps only
+    the districts that hold the kecamatan's TPS, each cut to its regions on the kecamatan's path
+    or inside it: central checked the whole partition, the node checks its own part of it (and
+    does not carry the DPR's megabytes of other districts' lists)."""
+    if not contest.get("districts"):
+        return contest
+    districts = []
+    for district in contest["districts"]:
+        regions = [r for r in district["regions"] if is_within(region, r) or is_within(r, region)]
+        if regions:
+            districts.append({**district, "regions": regions})
+    return {**contest, "districts": districts}
 
 
 def contests_of(bundle: dict[str, Any]) -> list[Contest]:

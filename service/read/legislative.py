@@ -14,21 +14,28 @@ from service.store.db import Database, Tx
 
 
 def district_figures(
-    tx: Tx, contest: Contest, prefix: str = "", districts: list[District] | None = None
+    tx: Tx,
+    contest: Contest,
+    prefix: str = "",
+    districts: list[District] | None = None,
+    boxes: bool = True,
+    tps_total: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Each district's figures as the recap sums them now: its votes, every box, progress."""
+    """Each district's figures as the recap sums them now: its votes, progress and (`boxes`)
+    every box of the form, which the seats and certificates need and a region's list does not."""
     chosen = contest.districts if districts is None else districts
     if not chosen:
         return []
     eid, cid = contest.election_id, contest.contest_id
-    tps_total = _tps_counts(tx, contest, prefix, {code for d in chosen for code in d.regions})
+    if tps_total is None:
+        tps_total = _tps_counts(tx, contest, prefix, {c for d in chosen for c in d.regions})
+    among, codes = tx.any_of("code", [district_row(d.code) for d in chosen])
     rows = {
         r["code"]: r
         for r in tx.query(
             f"SELECT code, sums, tps_reported, hard_tps, soft_tps FROM {prefix}recap_total "
-            f"WHERE election_id = %s AND contest_id = %s "
-            f"AND code IN ({', '.join(['%s'] * len(chosen))})",
-            (eid, cid, *(district_row(d.code) for d in chosen)),
+            f"WHERE election_id = %s AND contest_id = %s AND {among}",
+            (eid, cid, *codes),
         )
     }
     found = []
@@ -53,7 +60,7 @@ def district_figures(
                     "hard": row["hard_tps"] if row else 0,
                     "soft": row["soft_tps"] if row else 0,
                 },
-                "figures": unflatten(sums) if sums else None,
+                "figures": unflatten(sums) if sums and boxes else None,
             }
         )
     return found
@@ -77,10 +84,10 @@ def _tps_counts(tx: Tx, contest: Contest, prefix: str, codes: set[str]) -> dict[
     regions = sorted(codes)
     if not regions:
         return {}
+    among, codes = tx.any_of("code", regions)
     rows = tx.query(
-        f"SELECT code, tps_total FROM {prefix}region WHERE election_id = %s "
-        f"AND code IN ({', '.join(['%s'] * len(regions))})",
-        (contest.election_id, *regions),
+        f"SELECT code, tps_total FROM {prefix}region WHERE election_id = %s AND {among}",
+        (contest.election_id, *codes),
     )
     return {r["code"]: r["tps_total"] for r in rows}
 
@@ -94,8 +101,9 @@ class LegislativeQueries:
         """A region inside one district: its `district` and, per party, the party-only, each
         candidate's and the total votes (`parties`); a region over several: `districts`."""
         code = document["code"]
+        counts = None
         if code == contest.region:
-            _held(tx, contest, self.p, document)
+            counts = _held(tx, contest, self.p, document)
         inside = contest.district_inside(code)
         if inside is not None:
             document["district"] = {"code": inside.code, "name": inside.name, "seats": inside.seats}
@@ -112,16 +120,19 @@ class LegislativeQueries:
                     for p, listed in inside.ballot.items()
                 }
             return
-        districts = district_figures(tx, contest, self.p, contest.districts_under(code))
+        districts = district_figures(
+            tx, contest, self.p, contest.districts_under(code), boxes=False, tps_total=counts
+        )
         for d in districts:
             d.pop("figures")
         document["districts"] = districts
 
 
-def _held(tx: Tx, contest: Contest, prefix: str, document: dict[str, Any]) -> None:
+def _held(tx: Tx, contest: Contest, prefix: str, document: dict[str, Any]) -> dict[str, int]:
     """The contest's top region counts the TPS its districts hold (the DPD's nation leaves
-    those abroad out, who vote for President and DPR only)."""
+    those abroad out, who vote for President and DPR only); the TPS of each district region."""
     counts = _tps_counts(tx, contest, prefix, {c for d in contest.districts for c in d.regions})
     total = sum(counts.values())
     document["tps_total"] = total
     document["progress"] = round(100 * document["tps_reported"] / total, 2) if total else 0.0
+    return counts

@@ -57,31 +57,21 @@ class RecapQueries:
         if brief:
             return self._brief_election(election_id)
         with self.db.transaction(write=False) as tx:
-            row = tx.query(
-                f"SELECT election_id, name FROM {self.p}election WHERE election_id = %s",
-                (election_id,),
-            )
-            if not row:
-                raise NotFound(f"no election '{election_id}'")
+            name = self._election_name(tx, election_id)
             contests = tx.query(
                 f"SELECT document FROM {self.p}contest WHERE election_id = %s ORDER BY contest_id",
                 (election_id,),
             )
         return {
             "id": election_id,
-            "name": row[0]["name"],
+            "name": name,
             "contests": [json.loads(c["document"]) for c in contests],
         }
 
     def _brief_election(self, election_id: str) -> dict[str, Any]:
         # A contest never changes once defined: each is read and shortened once per process.
         with self.db.transaction(write=False) as tx:
-            row = tx.query(
-                f"SELECT election_id, name FROM {self.p}election WHERE election_id = %s",
-                (election_id,),
-            )
-            if not row:
-                raise NotFound(f"no election '{election_id}'")
+            name = self._election_name(tx, election_id)
             ids = [
                 r["contest_id"]
                 for r in tx.query(
@@ -98,7 +88,16 @@ class RecapQueries:
                 )
                 self._brief[(election_id, cid)] = brief_contest(json.loads(document))
         contests = [self._brief[(election_id, c)] for c in ids]
-        return {"id": election_id, "name": row[0]["name"], "contests": contests}
+        return {"id": election_id, "name": name, "contests": contests}
+
+    def _election_name(self, tx: Tx, election_id: str) -> str:
+        row = tx.query(
+            f"SELECT election_id, name FROM {self.p}election WHERE election_id = %s",
+            (election_id,),
+        )
+        if not row:
+            raise NotFound(f"no election '{election_id}'")
+        return row[0]["name"]
 
     def elections(self) -> list[dict[str, Any]]:
         rows = self.db.query(f"SELECT election_id, name FROM {self.p}election ORDER BY election_id")

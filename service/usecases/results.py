@@ -87,15 +87,7 @@ def prepare_submission(
     ctx: ResultsContext, actor: Actor, election_id: str, contest_id: str, command: SubmitResult
 ) -> Submission:
     """Check everything a submission must be before anything is stored."""
-    require_result_writer(actor, command.tps)
-    contest = ctx.ref.contest(election_id, contest_id)
-    _require_tps(ctx, contest, command.tps)
-    errors = ErrorList()
-    _require_evidence(ctx, command.evidence, errors)
-    form = _form(contest, command.tps, command.form, errors)
-    if errors:
-        raise InvalidInput("the submission cannot be accepted", errors.errors)
-    assert form is not None
+    contest, form = _checked(ctx, actor, election_id, contest_id, command, "submission")
     return Submission(contest, command, form)
 
 
@@ -126,15 +118,7 @@ def correct(
 ) -> ResultOutcome:
     """Record a corrected reading before the plenary (KPPS or operator), with a reason."""
     code = command.tps
-    require_result_writer(actor, code)
-    contest = ctx.ref.contest(election_id, contest_id)
-    _require_tps(ctx, contest, code)
-    errors = ErrorList()
-    _require_evidence(ctx, command.evidence, errors)
-    form = _form(contest, command.tps, command.form, errors)
-    if errors:
-        raise InvalidInput("the correction cannot be accepted", errors.errors)
-    assert form is not None
+    contest, form = _checked(ctx, actor, election_id, contest_id, command, "correction")
     result_id = TpsResult.create_id(election_id, contest_id, code)
     result = ctx.app.get_or_none(result_id)
     if result is None:
@@ -195,6 +179,28 @@ def outcome(
         anomalies=[a.to_dict() for a in check_form(form)],
         submission_id=result.submission_id,
     )
+
+
+def _checked(
+    ctx: ResultsContext,
+    actor: Actor,
+    election_id: str,
+    contest_id: str,
+    command: SubmitResult | CorrectResult,
+    what: str,
+) -> tuple[Contest, Form]:
+    """The contest and the form of a TPS's reading, once the actor may write it, the TPS is of
+    the contest, its evidence is stored and its form fits the contest (every fault listed)."""
+    require_result_writer(actor, command.tps)
+    contest = ctx.ref.contest(election_id, contest_id)
+    _require_tps(ctx, contest, command.tps)
+    errors = ErrorList()
+    _require_evidence(ctx, command.evidence, errors)
+    form = _form(contest, command.tps, command.form, errors)
+    if errors:
+        raise InvalidInput(f"the {what} cannot be accepted", errors.errors)
+    assert form is not None
+    return contest, form
 
 
 def _require_tps(ctx: ResultsContext, contest: Contest, tps: str) -> None:

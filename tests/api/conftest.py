@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from api.app import create_app
 from service.bootstrap import Services
-from tests.factories import setup_election
+from tests.factories import TPS, setup_election
 
 Auth = Callable[..., dict[str, str]]
 TotpAuth = Callable[..., tuple[dict[str, str], str]]
@@ -56,3 +56,9 @@ def ready(services: Services) -> Services:
     setup_election(services)
     services.runner.catch_up()
     return services
+
+
+@pytest.fixture
+def kpps0(ready: Services, auth: Auth) -> dict[str, str]:
+    """Headers of the KPPS of the first TPS, in the ready election."""
+    return auth("kpps", TPS[0])

@@ -11,9 +11,7 @@ from service.audit.log import AuditLog
 from service.audit.merkle import mth
 from service.audit.proofcheck import check_document
 from service.bootstrap import Services
-from service.input import results as given_results
-from service.usecases.results import correct, submit
-from tests.factories import CONTEST, DPT, ELECTION, TPS, kpps, pilkada_form, submission
+from tests.factories import CONTEST, ELECTION, TPS, kpps_corrects, kpps_submits, tps_body, tps_form
 from tests.unit.test_merkle import consistency_mutations, inclusion_mutations
 
 BASE = f"/api/v1/elections/{ELECTION}/contests/{CONTEST}"
@@ -21,16 +19,9 @@ BASE = f"/api/v1/elections/{ELECTION}/contests/{CONTEST}"
 
 def _results(services: Services) -> None:
     for i, tps in enumerate(TPS):
-        body = submission(pilkada_form(DPT[tps], {"1": 40 + i, "2": 50, "3": 60}))
-        submit(services.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, body))
-    form = pilkada_form(DPT[TPS[0]], {"1": 41, "2": 50, "3": 60})
-    correct(
-        services.results,
-        kpps(TPS[0]),
-        ELECTION,
-        CONTEST,
-        given_results.correction(TPS[0], {"form": form, "reason": "salah tulis"}, 1),
-    )
+        kpps_submits(services, tps, tps_body(tps, {"1": 40 + i, "2": 50, "3": 60}))
+    form = tps_form(TPS[0], {"1": 41, "2": 50, "3": 60})
+    kpps_corrects(services, TPS[0], {"form": form, "reason": "salah tulis"}, 1)
     services.runner.catch_up()
     AuditLog.of(services).publish()  # on demand, as the projection would after its interval
 

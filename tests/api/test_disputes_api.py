@@ -29,6 +29,7 @@ from tests.api.test_plenary_api import (
 )
 from tests.api.test_results_api import problem
 from tests.factories import ELECTION, GUBERNUR, TPS, submission
+from tests.integration.test_disputes import RECOUNT_AT_910102
 from tests.totp_codes import code_now
 
 PLENARIES = ("910101", "910102", "910201", "9101", "9102", "91")
@@ -59,6 +60,9 @@ def test_a_certified_result_is_disputed_ruled_on_and_determined_and_its_certific
     certify_all(client, auth)
     assert read(client, ready, "regions/91")["result"] == "certified"
     assert read(client, ready, "regions/9101")["result"] is None  # only the contest's top
+    site = f"/pemilu/{ELECTION}/{GUBERNUR['id']}/wilayah"
+    assert 'data-result="certified"' in client.get(f"{site}/91").text
+    assert "data-result" not in client.get(f"{site}/9101").text
     court, kpu = auth("court"), auth(*OFFICIAL["91"])
     opened = window(client, ready)
     assert opened["hours"] == 72 and opened["certificate"] == 1
@@ -91,6 +95,9 @@ def test_a_certified_result_is_disputed_ruled_on_and_determined_and_its_certific
         k: opened[k] for k in ("hours", "opens_at", "closes_at")
     }
     assert read(client, ready, "regions/91")["result"] == "determined"
+    page = client.get(f"{site}/91").text
+    assert 'data-result="determined"' in page
+    assert f"/contests/{GUBERNUR['id']}/determination?format=html" in page
     state = read(client, ready, "disputes")
     assert state["result"] == "determined" and state["window"] == opened
     [dispute] = state["disputes"]
@@ -138,14 +145,7 @@ def test_a_ruling_ordering_a_recount_reopens_the_plenaries_it_names_and_those_ab
     assert ruled.status_code == 201, ruled.json
     assert ruled.json["reopened"] == ["910102", "9101", "91"]
     states = {p["code"]: p["status"] for p in read(client, ready, "plenaries")["plenaries"]}
-    assert states == {
-        "910101": "certified",
-        "910102": "reopened",
-        "910201": "certified",
-        "9101": "reopened",
-        "9102": "certified",
-        "91": "reopened",
-    }
+    assert states == RECOUNT_AT_910102
     assert read(client, ready, "regions/91")["result"] is None
     assert read(client, ready, "disputes")["window"] is None
 

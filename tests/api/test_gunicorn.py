@@ -6,11 +6,7 @@ its answer, everyone else a conflict; every accepted form is then in the recap.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import threading
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,63 +14,31 @@ from typing import Any
 
 import pytest
 
-from service.bootstrap import Services, build_services, init_store
+from service.bootstrap import Services
+from service.config import Settings
 from tests.api.test_container_files import dockerfile_cmd
-from tests.conftest import drop_schema, make_settings
+from tests.conftest import POSTGRESQL_ONLY
 from tests.factories import CONTEST, DPT, ELECTION, TPS, pilkada_form, setup_election
-from tests.live import call, free_port, stop
+from tests.live import call, env_for, free_port, gunicorn_and_projections, stop
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENTS = 8
 RACED = [TPS[0], TPS[2], TPS[3], TPS[5]]
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, POSTGRESQL_ONLY]
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Services]]:
-    settings, schema = make_settings("postgresql", tmp_path)
-    init_store(settings)
-    services = build_services(settings)
+def server(settings: Settings, services: Services) -> Iterator[tuple[str, Services]]:
     setup_election(services)
     port = free_port()
-    env = {
-        **os.environ,
-        "REKAP_DATABASE_URL": settings.database.url,
-        "REKAP_EVIDENCE_DIR": str(settings.evidence_dir),
-        "REKAP_POOL_SIZE": "4",
-        "REKAP_WORKERS": "3",
-        "REKAP_BIND": f"127.0.0.1:{port}",
-        "REKAP_LOG_LEVEL": "warning",
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env = env_for(settings, REKAP_WORKERS="3", REKAP_BIND=f"127.0.0.1:{port}")
     command = dockerfile_cmd()  # the image's own entry point, run without Docker
     assert command[0] == "gunicorn"
-    gunicorn = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT, env=env)
-    projections = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "projections", "run"], cwd=ROOT, env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if call(f"{base}/readyz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert gunicorn.poll() is None, "gunicorn exited at start-up"
-            assert time.monotonic() < deadline, "gunicorn did not get ready in 30 s"
-            time.sleep(0.2)
+    with gunicorn_and_projections(command, env) as (base, gunicorn, projections):
         yield base, services
         assert stop(gunicorn) == 0, "gunicorn did not shut down gracefully on SIGTERM"
         assert stop(projections) == 0
-    finally:
-        stop(gunicorn)
-        stop(projections)
-        services.close()
-        if schema:
-            drop_schema(schema)
 
 
 def test_racing_first_submissions_give_one_winner_per_tps_and_all_are_counted(

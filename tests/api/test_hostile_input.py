@@ -29,11 +29,6 @@ def nothing_stored_and_projections_running(services: Services, head: int) -> Non
     assert services.runner.position() == head
 
 
-@pytest.fixture
-def kpps0(ready: Services, auth: Auth) -> dict[str, str]:
-    return auth("kpps", TPS[0])
-
-
 def test_a_correction_whose_reason_holds_a_nul_is_refused_and_the_recap_goes_on(
     client: FlaskClient, ready: Services, kpps0: dict[str, str]
 ) -> None:

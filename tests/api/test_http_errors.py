@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from eventsourcing.persistence import OperationalError
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from api.app import create_app
 from api.auth import check_access_rules
@@ -48,16 +49,23 @@ def test_a_body_over_the_limit_is_413(services: Services, auth: Auth) -> None:
     problem(r, 413, "payload_too_large")
 
 
+def elections_raising(
+    services: Services, monkeypatch: pytest.MonkeyPatch, error: Exception
+) -> TestResponse:
+    """The answer to GET /api/v1/elections while reading the elections raises `error`."""
+    client = create_app(services).test_client()
+
+    def failing(*args: object) -> None:
+        raise error
+
+    monkeypatch.setattr(services.queries, "elections", failing)
+    return client.get("/api/v1/elections")
+
+
 def test_an_unexpected_failure_is_a_500_problem_without_a_trace(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = create_app(services).test_client()
-
-    def broken(*args: object) -> None:
-        raise RuntimeError("secret internals")
-
-    monkeypatch.setattr(services.queries, "elections", broken)
-    r = client.get("/api/v1/elections")
+    r = elections_raising(services, monkeypatch, RuntimeError("secret internals"))
     body = problem(r, 500, "internal_error")
     assert "secret" not in r.get_data(as_text=True) and body["request_id"]
 
@@ -65,13 +73,7 @@ def test_an_unexpected_failure_is_a_500_problem_without_a_trace(
 def test_a_store_that_does_not_answer_is_503_with_retry_after(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    client = create_app(services).test_client()
-
-    def busy(*args: object) -> None:
-        raise OperationalError("lock timeout")
-
-    monkeypatch.setattr(services.queries, "elections", busy)
-    r = client.get("/api/v1/elections")
+    r = elections_raising(services, monkeypatch, OperationalError("lock timeout"))
     problem(r, 503, "store_unavailable")
     assert r.headers["Retry-After"]
 

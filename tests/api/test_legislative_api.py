@@ -298,3 +298,36 @@ def test_a_legislative_region_reads_as_it_stood_at_a_past_position(
     assert past["tps_reported"] == 1 and past["district"]["code"] == "9101"
     nation = client.get(f"{BASE}/dpr/regions/0?as_of={then['position']}").json
     assert nation["districts"][0]["votes"]["2"] == 41
+
+
+def test_a_legislative_result_read_in_plenary_takes_its_districts_ballot(
+    client: FlaskClient, ready: Services, auth: Auth
+) -> None:
+    define(client, auth, dpr())
+    submit(client, auth, "dpr", TPS[3], pemilu_form(DPT[TPS[3]], dpr_votes(TPS[3])))
+    ppk = auth("ppk", "910102")
+    plenary = f"{BASE}/dpr/plenaries/910102"
+    assert client.post(f"{plenary}/open", headers=ppk).status_code == 201
+    reason = "dibacakan dari C.Hasil bersegel"
+    other = pemilu_form(DPT[TPS[4]], dpr_votes(TPS[0]))  # the ballot of district 9101
+    r = client.post(
+        f"{plenary}/results", json={"tps": TPS[4], "form": other, "reason": reason}, headers=ppk
+    )
+    assert "form.votes.1.candidates.3" in fields(r)
+    assert client.get(f"{BASE}/dpr/tps/{TPS[4]}").status_code == 404
+
+    good = pemilu_form(DPT[TPS[4]], dpr_votes(TPS[4]))
+    r = client.post(
+        f"{plenary}/results", json={"tps": TPS[4], "form": good, "reason": reason}, headers=ppk
+    )
+    assert r.status_code == 201, r.json
+    assert (
+        client.post(
+            f"{plenary}/certification", json={"signed_by": ["Ketua PPK"]}, headers=ppk
+        ).status_code
+        == 201
+    )
+    ready.runner.catch_up()
+    kecamatan = client.get(f"{BASE}/dpr/regions/910102").json
+    assert kecamatan["tps_read_in_plenary"] == 1 and kecamatan["read_in_plenary"] == [TPS[4]]
+    assert kecamatan["parties"]["2"]["total"] == 2 * (9 + 25 + 6)

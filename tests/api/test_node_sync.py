@@ -84,6 +84,16 @@ def central(ready: Services, client: FlaskClient, auth: Auth) -> Services:
     return ready
 
 
+def upload_late(client: FlaskClient, auth: Auth) -> None:
+    """The KPPS of MISSING uploads to central after all."""
+    late = client.post(
+        f"{BASE}/tps/{MISSING}/submissions",
+        json=submission(form(MISSING)),
+        headers=auth("kpps", MISSING),
+    )
+    assert late.status_code == 201
+
+
 def push(node: Services, central_web: FlaskClient, central: Services, **options: Any) -> Any:
     ppk = token(central, "ppk", K)
     return node_link.push(node, CENTRAL, ppk, send=link(central_web, **options.pop("cut", {})))
@@ -137,13 +147,7 @@ def test_a_push_with_a_conflict_reports_it_and_loses_nothing_else(
     central: Services, client: FlaskClient, auth: Auth, tmp_path: Path
 ) -> None:
     with node_made_from(central, tmp_path / "node", K) as node:
-        # meanwhile the KPPS's upload reached central after all
-        late = client.post(
-            f"{BASE}/tps/{MISSING}/submissions",
-            json=submission(form(MISSING)),
-            headers=auth("kpps", MISSING),
-        )
-        assert late.status_code == 201
+        upload_late(client, auth)  # meanwhile the KPPS's upload reached central after all
         run_offline_plenary(node)
 
         report = push(node, client, central)
@@ -273,12 +277,7 @@ def test_a_node_pulls_what_central_received_since(
     central: Services, client: FlaskClient, auth: Auth, tmp_path: Path
 ) -> None:
     with node_made_from(central, tmp_path / "node", K) as node:
-        late = client.post(
-            f"{BASE}/tps/{MISSING}/submissions",
-            json=submission(form(MISSING)),
-            headers=auth("kpps", MISSING),
-        )
-        assert late.status_code == 201
+        upload_late(client, auth)
         pulled = node_link.pull(node, CENTRAL, send=link(client))
         assert pulled["imported"] == 1 and pulled["diverged"] == []
         node.runner.catch_up()

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 
 from api.app import create_app
-from service.bootstrap import build_services, init_store
-from service.config import parse_database_url
+from service.bootstrap import Services, build_services, init_store
+from service.config import Settings, parse_database_url
 from service.store.db import connect_admin
 from tests.api.test_container_files import dockerfile_cmd
-from tests.conftest import POSTGRES_URL, drop_schema, make_settings
+from tests.conftest import POSTGRES_URL, POSTGRESQL_ONLY, drop_schema, make_settings
 from tests.factories import CONTEST, ELECTION, setup_election
 from tests.live import ROOT, call, env_for, eventually, free_port, stop
 
@@ -75,10 +75,7 @@ def test_with_postgresql_refusing_connections_every_answer_is_a_quick_503(
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    settings, schema = make_settings("postgresql", tmp_path)
-    init_store(settings)
-    services = build_services(settings)
+def served(settings: Settings, services: Services) -> Iterator[tuple[str, str]]:
     setup_election(services)
     services.runner.catch_up()
     name = f"rekap-test-{uuid.uuid4().hex[:8]}"  # libpq's application_name: these and no others
@@ -87,9 +84,6 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
         yield base, name
     finally:
         stop(gunicorn)
-        services.close()
-        if schema:
-            drop_schema(schema)
 
 
 def terminate_backends(application_name: str) -> int:
@@ -101,6 +95,7 @@ def terminate_backends(application_name: str) -> int:
     return len(rows)
 
 
+@POSTGRESQL_ONLY
 def test_requests_recover_by_themselves_after_postgresql_drops_every_connection(
     served: tuple[str, str],
 ) -> None:

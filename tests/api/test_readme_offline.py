@@ -79,14 +79,17 @@ def test_the_readme_offline_workflow_runs_as_written(
     # whatever happens, the node's server stops with the script
     script = "trap '[ -n \"${NODE_PID:-}\" ] && kill $NODE_PID && wait $NODE_PID' EXIT\n"
     script += readme_steps()
-    done = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script],
-        cwd=laptop,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    try:
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            cwd=laptop,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    except subprocess.TimeoutExpired as stuck:  # say where it stood
+        pytest.fail(f"the README's steps hung:\n{stuck.stdout!r}\n{stuck.stderr!r}")
     assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     answers = [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{"node"')]
     pushes = [a for a in answers if "counts" in a]

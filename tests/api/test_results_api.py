@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import pytest
 from flask.testing import FlaskClient
 
 from service.bootstrap import Services
@@ -31,11 +30,6 @@ def problem(response: Any, status: int, code: str | None = None) -> dict[str, An
 
 def form(tps: str, votes: tuple[int, int, int] = (50, 40, 30)) -> dict[str, Any]:
     return pilkada_form(DPT[tps], {"1": votes[0], "2": votes[1], "3": votes[2]})
-
-
-@pytest.fixture
-def kpps0(ready: Services, auth: Auth) -> dict[str, str]:
-    return auth("kpps", TPS[0])
 
 
 def test_a_submission_is_stored_once_and_answered_with_its_position(

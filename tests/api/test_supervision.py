@@ -9,25 +9,14 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from service.bootstrap import Services, build_services, init_store
+from service.bootstrap import Services
 from service.cli.main import main
 from tests.api.test_container_files import dockerfile_cmd
-from tests.conftest import drop_schema, make_settings
-from tests.factories import (
-    CONTEST,
-    DPT,
-    ELECTION,
-    TPS,
-    pilkada_form,
-    setup_election,
-    submission,
-    submit_votes,
-)
+from tests.factories import CONTEST, ELECTION, TPS, setup_election, submit_votes, tps_body
 from tests.live import (
     ROOT,
     alive,
@@ -50,15 +39,9 @@ URL = f"/api/v1/elections/{ELECTION}/contests/{CONTEST}"
 
 
 @pytest.fixture
-def store(backend: str, tmp_path: Path) -> Iterator[Services]:
-    settings, schema = make_settings(backend, tmp_path)
-    init_store(settings)
-    services = build_services(settings)
+def store(services: Services) -> Services:
     setup_election(services)
-    yield services
-    services.close()
-    if schema:
-        drop_schema(schema)
+    return services
 
 
 def rekap(*argv: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
@@ -78,7 +61,7 @@ def rekap_once(*argv: str, env: dict[str, str]) -> tuple[int, str, str]:
 
 def submit_over_http(base: str, services: Services, tps: str) -> int:
     token, _ = services.tokens.create("kpps", tps)
-    body = submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30}))
+    body = tps_body(tps, {"1": 10, "2": 20, "3": 30})
     status, answer, _ = call(f"{base}{URL}/tps/{tps}/submissions", "POST", body, token)
     assert status == 201, answer
     return int(answer["position"])

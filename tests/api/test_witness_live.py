@@ -5,7 +5,6 @@ signed for a size it has seen), refuses, and the log never shows a cosignature o
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -25,7 +24,7 @@ from service.bootstrap import Services, build_services, init_store
 from service.store.eventlog import count_events
 from tests.conftest import drop_schema, make_settings
 from tests.factories import CONTEST, DPT, ELECTION, TPS, pilkada_form, setup_election
-from tests.live import ROOT, call, free_port, stop
+from tests.live import ROOT, call, env_for, free_port, gunicorn_and_projections
 from tests.tlog_helpers import http_text
 
 ORIGIN = "rekap.test/live"
@@ -39,48 +38,21 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def live(tmp_path: Path) -> Iterator[tuple[str, Services, dict[str, str]]]:
     settings, schema = make_settings("postgresql", tmp_path)
-    env = {
-        **os.environ,
-        "REKAP_DATABASE_URL": settings.database.url,
-        "REKAP_EVIDENCE_DIR": str(settings.evidence_dir),
-        "REKAP_AUDIT_KEY": str(settings.audit_key),
-        "REKAP_TOTP_KEY": str(settings.totp_key),
-        "REKAP_LOG_ORIGIN": ORIGIN,
-        "REKAP_WITNESSES": str(tmp_path / "witnesses.txt"),
-        "REKAP_POOL_SIZE": "4",
-        "REKAP_WORKERS": "2",
-        "REKAP_LOG_LEVEL": "warning",
-    }
-    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    env = env_for(
+        settings,
+        REKAP_LOG_ORIGIN=ORIGIN,
+        REKAP_WITNESSES=str(tmp_path / "witnesses.txt"),
+        REKAP_WORKERS="2",
+    )
     init_store(settings)
     services = build_services(type(settings).from_env(env))
     setup_election(services)
-    port = free_port()
-    env["REKAP_BIND"] = f"127.0.0.1:{port}"
-    gunicorn = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "api/gunicorn_conf.py", "api.wsgi:application"],
-        cwd=ROOT,
-        env=env,
-    )
-    projections = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "projections", "run"], cwd=ROOT, env=env
-    )
-    base = f"http://127.0.0.1:{port}"
+    env["REKAP_BIND"] = f"127.0.0.1:{free_port()}"
+    command = ["gunicorn", "-c", "api/gunicorn_conf.py", "api.wsgi:application"]
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if call(f"{base}/readyz")[0] == 200:
-                    break
-            except OSError:
-                pass
-            assert gunicorn.poll() is None, "gunicorn exited at start-up"
-            assert time.monotonic() < deadline, "gunicorn did not get ready in 30 s"
-            time.sleep(0.2)
-        yield base, services, env
+        with gunicorn_and_projections(command, env) as (base, _, _):
+            yield base, services, env
     finally:
-        stop(gunicorn)
-        stop(projections)
         services.close()
         if schema:
             drop_schema(schema)

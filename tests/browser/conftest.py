@@ -9,23 +9,20 @@ Set REKAP_SCREENSHOTS=docs/screenshots to have the tests write the README's scre
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
-import threading
-import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
 from api.app import create_app
 from service.bootstrap import Services
 from tests.conftest import IN_CI
+from tests.live import LiveServer, served
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -54,26 +51,11 @@ def unavailable(message: str) -> None:
     pytest.skip(message)
 
 
-class LiveServer:
-    """The Flask app on a free port of 127.0.0.1, served by werkzeug in a thread."""
-
-    def __init__(self, app: Flask) -> None:
-        self.server = make_server("127.0.0.1", 0, app, threaded=True)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def json(self, path: str) -> Any:
-        with urllib.request.urlopen(self.url + path, timeout=30) as response:
-            return json.load(response)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.thread.join(timeout=10)
-
-
-def serve(services: Services) -> LiveServer:
-    return LiveServer(create_app(services, {"TESTING": True}))
+@contextmanager
+def serving(services: Services) -> Iterator[LiveServer]:
+    """The site over `services` on a free port of 127.0.0.1 until the block ends."""
+    with served(create_app(services, {"TESTING": True})) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

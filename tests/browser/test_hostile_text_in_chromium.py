@@ -12,17 +12,17 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from service.bootstrap import Services
-from tests.browser.conftest import LiveServer, serve
+from tests.browser.conftest import serving
 from tests.browser.test_site_in_chromium import errors_logged, visit
 from tests.hostile_site import BROKEN_OUT, JAVASCRIPT_LINK, SCRIPT, pages, plant_hostile_text
+from tests.live import LiveServer
 
 
 @pytest.fixture
 def hostile_site(services: Services) -> Iterator[LiveServer]:
     plant_hostile_text(services)
-    server = serve(services)
-    yield server
-    server.close()
+    with serving(services) as server:
+        yield server
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

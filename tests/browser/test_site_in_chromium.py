@@ -16,7 +16,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from service.bootstrap import Services
 from service.demo import jakarta
-from tests.browser.conftest import LiveServer, screenshot, serve
+from tests.browser.conftest import screenshot, serving
+from tests.live import LiveServer
 
 E, C = jakarta.ELECTION["id"], jakarta.CONTEST["id"]
 SITE = f"/pemilu/{E}/{C}"
@@ -29,9 +30,8 @@ pytestmark = pytest.mark.parametrize("demo_services", ["sqlite"], indirect=True)
 
 @pytest.fixture
 def site(demo_services: Services) -> Iterator[LiveServer]:
-    server = serve(demo_services)
-    yield server
-    server.close()
+    with serving(demo_services) as server:
+        yield server
 
 
 def errors_logged(driver: Any) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -20,23 +21,22 @@ from service.bootstrap import build_services
 from service.data import wilayah
 from service.input import elections as given_elections
 from service.usecases.elections import create_election, define_contest, load_regions
+from tests.factories import GUBERNUR
 from tests.faults.load import Acknowledged, SubmissionLoad, read_until_there, recovery_time
 from tests.faults.servers import LiveServer, Store, call
 
 PROVINCE = "71"
+WARM_UP = 1.0  # seconds of load before a fault
+AFTER = 2.0  # seconds of load after it
 ELECTION = "fault-2024"
 CONTEST = "gub-71"
-GOVERNOR: dict[str, Any] = {
-    "id": CONTEST,
-    "kind": "gubernur",
-    "region": PROVINCE,
-    "winner_rule": "plurality",
-    "candidates": [
-        {"number": 1, "name": "Pasangan Satu"},
-        {"number": 2, "name": "Pasangan Dua"},
-        {"number": 3, "name": "Pasangan Tiga"},
-    ],
-}
+# The test contest's three pairs, in province 71, won by a plurality.
+GOVERNOR = {**GUBERNUR, "id": CONTEST, "region": PROVINCE, "winner_rule": "plurality"}
+
+
+def fault_figures(load: SubmissionLoad, lost: int, recovery: float | None) -> dict[str, Any]:
+    """A fault scenario's figures for the table: the load's, the writes lost, the recovery."""
+    return {**load.figures(), "lost": lost, "recovery_s": recovery}
 
 
 def setup_province(store: Store) -> tuple[dict[str, int], dict[str, str]]:
@@ -109,6 +109,23 @@ class Province:
             clients=clients,
             rate=rate,
         )
+
+    def loaded(self, **kwargs: Any) -> SubmissionLoad:
+        """A load of submissions, started and run for WARM_UP seconds: the fault comes next."""
+        load = self.load(**kwargs)
+        load.start()
+        time.sleep(WARM_UP)
+        return load
+
+    def settle(
+        self, load: SubmissionLoad, since: float, after: float = AFTER
+    ) -> tuple[float | None, dict[str, Any]]:
+        """After the fault at `since`: the recovery, `after` seconds more of the load, its end
+        and the check that nothing is lost; the recovery's seconds and the scenario's figures."""
+        recovery = self.recovery(load, since)
+        time.sleep(after)
+        load.stop()
+        return recovery, fault_figures(load, self.check_nothing_lost(load), recovery)
 
     def recovery(self, load: SubmissionLoad, since: float) -> float | None:
         """Seconds from `since` until a new write is acknowledged and in the province's recap."""

@@ -23,32 +23,23 @@ pytestmark = pytest.mark.slow
 
 TERMINATIONS = 3
 BETWEEN = 1.0  # seconds between two terminations
-WARM_UP = 1.0
-AFTER = 2.0
 
 
 def test_terminating_every_backend_of_the_database_under_load_loses_no_acknowledged_write(
     pg_province: Province, record: Recorder
 ) -> None:
     server = pg_province.server
-    load = pg_province.load()
-    load.start()
-    time.sleep(WARM_UP)
+    load = pg_province.loaded()
     terminated = []
     for i in range(TERMINATIONS):
         if i:
             time.sleep(BETWEEN)
         terminated.append(terminate_backends(server.store))
-    recovery = pg_province.recovery(load, time.monotonic())
-    time.sleep(AFTER)
-    load.stop()
-    lost = pg_province.check_nothing_lost(load)
+    recovery, outcome = pg_province.settle(load, time.monotonic())
     record(
         f"pg_terminate_backend x{TERMINATIONS}",
         "postgresql",
-        **load.figures(),
-        lost=lost,
-        recovery_s=recovery,
+        **outcome,
         note=f"backends terminated {terminated}",
     )
     assert recovery is not None
@@ -66,25 +57,18 @@ def test_a_database_that_refuses_connections_is_answered_503_promptly_and_loses_
     pg_province: Province, record: Recorder
 ) -> None:
     server = pg_province.server
-    load = pg_province.load()
-    load.start()
-    time.sleep(WARM_UP)
+    load = pg_province.loaded()
     refuse_connections(server.store, True)
     try:
         terminate_backends(server.store)
         time.sleep(OUTAGE)
     finally:
         refuse_connections(server.store, False)
-    recovery = pg_province.recovery(load, time.monotonic())
-    time.sleep(AFTER)
-    load.stop()
-    lost = pg_province.check_nothing_lost(load)
+    recovery, outcome = pg_province.settle(load, time.monotonic())
     record(
         f"database down {OUTAGE:.0f} s",
         "postgresql",
-        **load.figures(),
-        lost=lost,
-        recovery_s=recovery,
+        **outcome,
         note=f"answers {dict(load.tally.statuses)}",
     )
     assert recovery is not None

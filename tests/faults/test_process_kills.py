@@ -16,14 +16,12 @@ from collections.abc import Callable
 import pytest
 
 from tests.faults.conftest import Recorder
-from tests.faults.province import PROVINCE, Province
+from tests.faults.province import AFTER, PROVINCE, WARM_UP, Province, fault_figures
 from tests.faults.servers import HEARTBEAT, LiveServer, call
 from tests.live import alive
 
 pytestmark = pytest.mark.slow
 
-WARM_UP = 1.0  # seconds of load before the fault
-AFTER = 2.0  # seconds of load after it
 RESTARTED_WITHIN = 10.0  # a supervisor restarts a child after 1 s; the child imports for ~2
 
 
@@ -40,9 +38,7 @@ def test_killing_each_gunicorn_worker_under_load_loses_no_acknowledged_write(
     province: Province, record: Recorder
 ) -> None:
     server = province.server
-    load = province.load()
-    load.start()
-    time.sleep(WARM_UP)
+    load = province.loaded()
     for i, victim in enumerate(server.worker_pids()):
         if i:
             time.sleep(AFTER / 2)
@@ -59,9 +55,7 @@ def test_killing_each_gunicorn_worker_under_load_loses_no_acknowledged_write(
     record(
         "kill -9 each gunicorn worker",
         province.backend,
-        **load.figures(),
-        lost=lost,
-        recovery_s=recovery,
+        **fault_figures(load, lost, recovery),
     )
     assert recovery is not None
 
@@ -74,9 +68,7 @@ def test_killing_a_projection_process_under_load_loses_nothing_and_it_is_restart
 ) -> None:
     server = pg_province.server
     victim = server.projection_children()[child]
-    load = pg_province.load()
-    load.start()
-    time.sleep(WARM_UP)
+    load = pg_province.loaded()
     fault = time.monotonic()
     server.kill(victim)
     recovery = pg_province.recovery(load, fault)
@@ -92,9 +84,7 @@ def test_killing_a_projection_process_under_load_loses_nothing_and_it_is_restart
     record(
         f"kill -9 projections ({names})",
         "postgresql",
-        **load.figures(),
-        lost=lost,
-        recovery_s=recovery,
+        **fault_figures(load, lost, recovery),
     )
     assert restarted, f"the supervisor did not restart its child:\n{server.logs()}"
     assert recovery is not None
@@ -115,19 +105,14 @@ def test_killing_the_projection_supervisor_under_load_takes_its_children_down_an
         gone = wait_until(lambda: not any(alive(pid) for pid in orphans), 5)
         left = [pid for pid in orphans if alive(pid)]
         server.start_projections()  # what the orchestrator does for a process that died
-        recovery = pg_province.recovery(load, fault)
-        time.sleep(AFTER)
-        load.stop()
-        lost = pg_province.check_nothing_lost(load)
+        recovery, outcome = pg_province.settle(load, fault)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(supervisor, signal.SIGKILL)  # whatever it left behind
     record(
         "kill -9 projection supervisor",
         "postgresql",
-        **load.figures(),
-        lost=lost,
-        recovery_s=recovery,
+        **outcome,
         note=f"its children left running {len(left)}, collisions {collisions(server)}",
     )
     assert gone, f"the killed supervisor's children still run 5 s later: {left}"
@@ -174,17 +159,12 @@ def test_a_second_projection_runner_under_load_neither_collides_nor_loses_anythi
 ) -> None:
     server = pg_province.server
     before = collisions(server)
-    load = pg_province.load()
-    load.start()
-    time.sleep(WARM_UP)
+    load = pg_province.loaded()
     fault = time.monotonic()
     # an operator's mistake, or a deploy that overlaps the old one
     second = server.spawn("second-projections", "-m", "service.cli", "projections", "run")
     try:
-        recovery = pg_province.recovery(load, fault)
-        time.sleep(AFTER)
-        load.stop()
-        lost = pg_province.check_nothing_lost(load)
+        recovery, outcome = pg_province.settle(load, fault)
     finally:
         second.send_signal(signal.SIGTERM)
         stopped = wait_until(lambda: second.poll() is not None, 10)
@@ -195,9 +175,7 @@ def test_a_second_projection_runner_under_load_neither_collides_nor_loses_anythi
     record(
         "a second projections run",
         "postgresql",
-        **load.figures(),
-        lost=lost,
-        recovery_s=recovery,
+        **outcome,
         note=f"collisions {collisions(server) - before}; it said: {said[:60]}",
     )
     assert recovery is not None and stopped
@@ -208,9 +186,7 @@ def test_readiness_fails_while_the_projections_are_down_and_nothing_is_lost_when
     pg_province: Province, record: Recorder
 ) -> None:
     server = pg_province.server
-    load = pg_province.load()
-    load.start()
-    time.sleep(WARM_UP)
+    load = pg_province.loaded()
     fault = time.monotonic()
     os.killpg(server.processes["projections"].pid, signal.SIGKILL)  # the container died
     time.sleep(1.0)
@@ -228,16 +204,11 @@ def test_readiness_fails_while_the_projections_are_down_and_nothing_is_lost_when
     wait_until(not_ready, HEARTBEAT + 5, step=0.5)
     restart = time.monotonic()
     server.start_projections()
-    recovery = pg_province.recovery(load, restart)
-    time.sleep(AFTER)
-    load.stop()
-    lost = pg_province.check_nothing_lost(load)
+    recovery, outcome = pg_province.settle(load, restart)
     record(
         "projections killed, restarted",
         "postgresql",
-        **load.figures(),
-        lost=lost,
-        recovery_s=recovery,
+        **outcome,
         note=f"down {restart - fault:.1f} s, /readyz 503 after {len(readiness) / 2:.1f} s",
     )
     assert recovery is not None
@@ -249,24 +220,17 @@ def test_the_embedded_server_restarts_a_killed_projection_process(
 ) -> None:
     server = sqlite_province.server
     victim = server.projector_pid()
-    load = sqlite_province.load(rate=50)
-    load.start()
-    time.sleep(WARM_UP)
+    load = sqlite_province.loaded(rate=50)
     fault = time.monotonic()
     server.kill(victim)
     restarted = wait_until(lambda: server.projector_pids() not in ([], [victim]), 6)
     if not restarted:  # leave the shared server whole for the next scenario
         server.start_projections()
-    recovery = sqlite_province.recovery(load, fault)
-    time.sleep(AFTER)
-    load.stop()
-    lost = sqlite_province.check_nothing_lost(load)
+    _, outcome = sqlite_province.settle(load, fault)
     record(
         "kill -9 projections (rekap serve)",
         "sqlite",
-        **load.figures(),
-        lost=lost,
-        recovery_s=recovery,
+        **outcome,
         note="restarted by serve" if restarted else "not restarted: started by the test",
     )
     assert restarted, "rekap serve did not restart its projection process in 6 s"

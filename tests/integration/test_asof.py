@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import uuid
 
+from domain.access import Actor
 from domain.errors import DomainError
 from domain.tps_result import TpsResult
 from service.audit.asof import region_as_of, resolve_as_of, tps_as_of
@@ -13,6 +14,7 @@ from service.input import load
 from service.input import plenary as given_plenary
 from service.input import results as given_results
 from service.usecases.bulk import submit_bulk
+from service.usecases.plenary import certify
 from service.usecases.results import correct, submit
 from tests.factories import (
     CONTEST,
@@ -107,10 +109,15 @@ def test_a_time_selects_the_last_event_recorded_at_or_before_it(services: Servic
     assert resolve_as_of(services, str(rows[-1]["position"])) == rows[-1]["position"]
 
 
+def certify_as(ppk: Actor, services: Services, kecamatan: str) -> None:
+    command = load(given_plenary.CertificationSchema, {"signed_by": ["Ketua PPK"]})
+    certify(services.plenary, ppk, ELECTION, CONTEST, kecamatan, command)
+
+
 def test_a_plenary_replayed_as_of_each_step_equals_the_plenary_then(services: Services) -> None:
-    from domain.access import Actor, Role
+    from domain.access import Role
     from service.audit.asof import plenary_as_of
-    from service.usecases.plenary import certify, open_plenary, raise_objection, resolve_objection
+    from service.usecases.plenary import open_plenary, raise_objection, resolve_objection
 
     setup_election(services)
     kecamatan = "910102"
@@ -163,14 +170,7 @@ def test_a_plenary_replayed_as_of_each_step_equals_the_plenary_then(services: Se
             ),
         ),
     )
-    certify(
-        ctx,
-        ppk,
-        ELECTION,
-        CONTEST,
-        kecamatan,
-        load(given_plenary.CertificationSchema, {"signed_by": ["Ketua PPK"]}),
-    )
+    certify_as(ppk, services, kecamatan)
     capture()
     assert [doc["status"] for doc in captured.values()] == ["open", "open", "certified"]
     for position, live in captured.items():
@@ -180,8 +180,8 @@ def test_a_plenary_replayed_as_of_each_step_equals_the_plenary_then(services: Se
 def test_a_revote_is_seen_as_of_a_moment_after_it_at_the_top_of_the_contest(
     services: Services,
 ) -> None:
-    from domain.access import Actor, Role
-    from service.usecases.plenary import certify, open_plenary, record_revote, reopen
+    from domain.access import Role
+    from service.usecases.plenary import open_plenary, record_revote, reopen
 
     setup_election(services)
     for tps in TPS:
@@ -193,14 +193,7 @@ def test_a_revote_is_seen_as_of_a_moment_after_it_at_the_top_of_the_contest(
     ppk = Actor(id="ppk", role=Role.PPK, scope=kecamatan)
     ctx = services.plenary
     open_plenary(ctx, ppk, ELECTION, CONTEST, kecamatan)
-    certify(
-        ctx,
-        ppk,
-        ELECTION,
-        CONTEST,
-        kecamatan,
-        load(given_plenary.CertificationSchema, {"signed_by": ["Ketua PPK"]}),
-    )
+    certify_as(ppk, services, kecamatan)
     order = {"kind": "re_vote", "ref": "MK 7/PHP.GUB/2025", "tps": [tps]}
     body = {"reason": "pemungutan suara ulang", "order": order}
     reopen(

@@ -33,6 +33,14 @@ def _load(services: Services) -> None:
     _load_results(services)
 
 
+def _published(services: Services, tmp_path: Path) -> Path:
+    """The test election's results loaded and the audit bundle published in tmp_path/bundle."""
+    _load(services)
+    bundle = tmp_path / "bundle"
+    assert main(["audit", "publish", str(bundle)]) == 0
+    return bundle
+
+
 def _load_results(services: Services) -> None:
     for tps in TPS:
         submit_votes(services, tps, {"1": 30, "2": 40, "3": 50})
@@ -229,9 +237,7 @@ def test_every_key_format_given_out_is_accepted_and_a_bad_key_says_what_it_must_
 def test_check_bundle_counts_as_passed_only_the_recaps_that_pass(
     cli_env: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _load(cli_env)
-    bundle = tmp_path / "bundle"
-    assert main(["audit", "publish", str(bundle)]) == 0
+    bundle = _published(cli_env, tmp_path)
     recaps = (bundle / "recaps.ndjson").read_text().splitlines()
     forged = json.loads(recaps[2])
     forged["recap"]["votes"]["1"] += 1
@@ -347,9 +353,7 @@ HOSTILE = [
 def test_hostile_key_head_state_proof_and_bundle_files_are_errors_never_a_traceback(
     cli_env: Services, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    _load(cli_env)
-    bundle = tmp_path / "bundle"
-    assert main(["audit", "publish", str(bundle)]) == 0
+    bundle = _published(cli_env, tmp_path)
     good = {name: (bundle / name).read_bytes() for name in os.listdir(bundle)}
     hostile = tmp_path / "hostile"
     for payload in HOSTILE:

@@ -25,20 +25,6 @@ from tests.live import ROOT, free_port
 from tests.totp_codes import code_now
 
 
-@pytest.fixture
-def rekap(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
-    monkeypatch.setenv("REKAP_DATABASE_URL", settings.database.url)
-    monkeypatch.setenv("REKAP_TOTP_KEY", str(settings.totp_key))
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    assert run("init")[0] == 0
-    return run
-
-
 def write(path: Path, document: object) -> str:
     path.write_text(json.dumps(document))
     return str(path)

@@ -37,6 +37,15 @@ from tests.integration.test_plenary import CODES, official, submit_all, votes
 COURT = Actor(id="mk-ri", role=Role.COURT, name="Mahkamah Konstitusi")
 TOP = official("91")
 HOURS = 72  # the contest's window: the default
+# The plenaries once a ruling orders a recount at kecamatan 910102: it and those above reopen.
+RECOUNT_AT_910102 = {
+    "910101": "certified",
+    "910102": "reopened",
+    "910201": "certified",
+    "9101": "reopened",
+    "9102": "certified",
+    "91": "reopened",
+}
 
 
 @pytest.fixture
@@ -185,14 +194,7 @@ def test_a_ruling_that_orders_a_recount_reopens_its_plenaries_and_the_window_sta
     ruled = rule(services, dispute_id, outcome="re_count", plenaries=["910102"])
     assert ruled["reopened"] == ["910102", "9101", "91"]
     assert ruled["order"] == {"kind": "re_count", "ref": "PHPU 7/2025", "tps": []}
-    assert statuses(services) == {
-        "910101": "certified",
-        "910102": "reopened",
-        "910201": "certified",
-        "9101": "reopened",
-        "9102": "certified",
-        "91": "reopened",
-    }
+    assert statuses(services) == RECOUNT_AT_910102
     minutes = services.queries.plenaries.plenary(contest(services), "910102")["minutes"]
     assert minutes[-1]["kind"] == "reopened"
     assert minutes[-1]["order"] == ruled["order"]

@@ -12,21 +12,21 @@ import pytest
 from domain.errors import Conflict
 from domain.tps_result import TpsResult
 from service.bootstrap import Services
-from service.input import results as given_results
 from service.store.group_commit import GroupCommit
-from service.usecases.results import ResultOutcome, submit
+from service.usecases.results import ResultOutcome
 from tests.factories import (
     CONTEST,
-    DPT,
     ELECTION,
     TPS,
     kpps,
-    pilkada_form,
+    kpps_submits,
     setup_election,
-    submission,
+    tps_body,
+    tps_form,
 )
 
 THREADS = 12
+ONE_TWO_THREE = {"1": 1, "2": 2, "3": 3}
 
 
 @pytest.fixture
@@ -65,20 +65,9 @@ def _submitted_events(services: Services) -> list[Any]:
 
 
 def test_concurrent_submissions_of_different_tps_are_each_stored_once(ready: Services) -> None:
-    bodies = {
-        tps: submission(pilkada_form(DPT[tps], {"1": 10 + i, "2": 20, "3": 30}))
-        for i, tps in enumerate(TPS)
-    }
+    bodies = {tps: tps_body(tps, {"1": 10 + i, "2": 20, "3": 30}) for i, tps in enumerate(TPS)}
     calls = [
-        (
-            lambda tps=tps: submit(
-                ready.results,
-                kpps(tps),
-                ELECTION,
-                CONTEST,
-                given_results.submission(tps, bodies[tps]),
-            )
-        )
+        (lambda tps=tps: kpps_submits(ready, tps, bodies[tps]))
         for tps in TPS
         for _ in range(2)  # each TPS twice: the retry answers the same stored result
     ]
@@ -103,19 +92,8 @@ def test_concurrent_different_submissions_of_one_tps_give_one_created_and_confli
     ready: Services,
 ) -> None:
     tps = TPS[0]
-    bodies = [
-        submission(pilkada_form(DPT[tps], {"1": 10 + i, "2": 20, "3": 30})) for i in range(THREADS)
-    ]
-    answers = _all_at_once(
-        [
-            (
-                lambda b=b: submit(
-                    ready.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, b)
-                )
-            )
-            for b in bodies
-        ]
-    )
+    bodies = [tps_body(tps, {"1": 10 + i, "2": 20, "3": 30}) for i in range(THREADS)]
+    answers = _all_at_once([(lambda b=b: kpps_submits(ready, tps, b)) for b in bodies])
     created = [a for a in answers if isinstance(a, ResultOutcome)]
     assert len(created) == 1 and created[0].created and created[0].version == 1
     assert all(isinstance(a, Conflict) for a in answers if a is not created[0])
@@ -128,20 +106,7 @@ def test_group_commits_report_one_position_per_caller_and_count_their_groups(
     ready: Services,
 ) -> None:
     answers = _all_at_once(
-        [
-            (
-                lambda tps=tps: submit(
-                    ready.results,
-                    kpps(tps),
-                    ELECTION,
-                    CONTEST,
-                    given_results.submission(
-                        tps, submission(pilkada_form(DPT[tps], {"1": 1, "2": 2, "3": 3}))
-                    ),
-                )
-            )
-            for tps in TPS
-        ]
+        [(lambda tps=tps: kpps_submits(ready, tps, tps_body(tps, ONE_TWO_THREE))) for tps in TPS]
     )
     assert len({a.position for a in answers}) == len(TPS)
     commits = ready.results.commits
@@ -155,7 +120,7 @@ def _new_result(tps: str) -> TpsResult:
         election_id=ELECTION,
         contest_id=CONTEST,
         tps=tps,
-        form=pilkada_form(DPT[tps], {"1": 1, "2": 2, "3": 3}),
+        form=tps_form(tps, ONE_TWO_THREE),
         evidence=[],
         submission_id=f"s-{tps}",
         captured_at=None,

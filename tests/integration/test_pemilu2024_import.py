@@ -7,13 +7,10 @@ from __future__ import annotations
 import json
 import time
 
-import pytest
-
 from bench import legislative
 from domain.access import SYSTEM
 from domain.seats import DistrictFigures, PartyFigures, allocate
 from service.bootstrap import build_services
-from service.cli.main import main
 from service.config import Settings
 from service.data.legislative2024 import source
 from service.input import results as given
@@ -23,20 +20,6 @@ from service.usecases.bulk import submit_bulk
 PROVINCE = "65"
 DAPIL = "6501"
 ELECTION = "pemilu-2024"
-
-
-@pytest.fixture
-def rekap(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
-    monkeypatch.setenv("REKAP_DATABASE_URL", settings.database.url)
-    monkeypatch.setenv("REKAP_TOTP_KEY", str(settings.totp_key))
-
-    def run(*argv: str) -> tuple[int, str, str]:
-        code = main(list(argv))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    assert run("init")[0] == 0
-    return run
 
 
 def test_a_province_of_pemilu_2024_is_imported_with_its_five_contests_and_its_dpr_seats(

@@ -5,9 +5,7 @@ the counts from `rekap init`; any sequence of submissions and corrections counts
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,23 +15,22 @@ from hypothesis import strategies as st
 from domain.access import SYSTEM, Actor, Role
 from service.audit.log import AuditLog
 from service.audit.verify import verify
-from service.bootstrap import Services, build_services, init_store
+from service.bootstrap import Services
 from service.input import load
 from service.input import plenary as given_plenary
 from service.input import results as given_results
 from service.usecases import plenary as use
 from service.usecases.bulk import submit_bulk
-from service.usecases.results import correct, submit
-from tests.conftest import make_settings
+from tests.conftest import fresh_sqlite_services
 from tests.factories import (
     CONTEST,
-    DPT,
     ELECTION,
     TPS,
-    kpps,
-    pilkada_form,
+    kpps_corrects,
+    kpps_submits,
     setup_election,
-    submission,
+    tps_body,
+    tps_form,
 )
 from tests.integration.test_disputes import certify
 from tests.integration.test_plenary import official, votes
@@ -55,9 +52,8 @@ def photographed(services: Services) -> Iterator[tuple[Services, set[str]]]:
     setup_election(services)
     cites = {TPS[0]: [page(services, 0)], TPS[2]: [page(services, 2)], TPS[4]: [page(services, 4)]}
     for i, tps in enumerate(TPS[:5]):
-        body = {**submission(pilkada_form(DPT[tps], votes(i))), "evidence": cites.get(tps, [])}
-        submit(services.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, body))
-    item = {"tps": TPS[5], "submission_id": "b-5", "form": pilkada_form(DPT[TPS[5]], votes(5))}
+        kpps_submits(services, tps, tps_body(tps, votes(i), evidence=cites.get(tps, [])))
+    item = {"tps": TPS[5], "submission_id": "b-5", "form": tps_form(TPS[5], votes(5))}
     item["evidence"] = [page(services, 5), {**page(services, 6), "page": 2}]
     submit_bulk(services.results, SYSTEM, ELECTION, CONTEST, given_results.bulk_items([item]))
 
@@ -70,7 +66,7 @@ def photographed(services: Services) -> Iterator[tuple[Services, set[str]]]:
     order = {"kind": "re_vote", "ref": "MK 4/2025", "tps": [TPS[4]]}
     reopen = load(given_plenary.ReopenSchema, {"reason": "PSU", "order": order})
     use.reopen(services.plenary, COURT, ELECTION, CONTEST, "910102", reopen)
-    form = pilkada_form(DPT[TPS[4]], votes(4, 2))
+    form = tps_form(TPS[4], votes(4, 2))
     revote = load(given_plenary.RevoteSchema, {"tps": TPS[4], "form": form})
     use.record_revote(services.plenary, official("910102"), ELECTION, CONTEST, "910102", revote)
     services.runner.catch_up()
@@ -116,9 +112,8 @@ def test_an_older_store_gets_its_photo_progress_from_rekap_init_without_a_rebuil
 
 
 def kpps_correct(services: Services, tps: str, version: int, pages: list[dict[str, Any]]) -> None:
-    body = {"form": pilkada_form(DPT[tps], votes(version)), "reason": "dibaca ulang"}
-    command = given_results.correction(tps, {**body, "evidence": pages}, version)
-    correct(services.results, kpps(tps), ELECTION, CONTEST, command)
+    body = {"form": tps_form(tps, votes(version)), "reason": "dibaca ulang", "evidence": pages}
+    kpps_corrects(services, tps, body, version)
 
 
 # Per TPS: None (no result), or the pages of its submission and of each correction after it.
@@ -139,33 +134,25 @@ HISTORY = st.one_of(
 def test_any_submissions_and_corrections_count_their_photos_as_a_model_does(
     histories: list[tuple[int, list[int]] | None],
 ) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        config, _ = make_settings("sqlite", Path(directory))
-        init_store(config)
-        services = build_services(config)
-        try:
-            setup_election(services)
-            with_photo = set()
-            for n, (tps, history) in enumerate(zip(TPS, histories, strict=True)):
-                if history is None:
-                    continue
-                first, corrections = history
-                pages = [{**page(services, 10 * n + p), "page": p + 1} for p in range(first)]
-                body = {**submission(pilkada_form(DPT[tps], votes(n))), "evidence": pages}
-                command = given_results.submission(tps, body)
-                submit(services.results, kpps(tps), ELECTION, CONTEST, command)
-                photographed = first > 0
-                for version, added in enumerate(corrections, start=1):
-                    extra = [page(services, 100 + 10 * n + version)] if added else []
-                    kpps_correct(services, tps, version, extra)
-                    photographed = photographed or added > 0
-                if photographed:
-                    with_photo.add(tps)
-            services.runner.catch_up()
-            for code in REGIONS:
-                counted = sum(1 for tps in with_photo if tps.startswith(code))
-                assert services.queries.region(ELECTION, CONTEST, code)["tps_with_evidence"] == (
-                    counted
-                ), code
-        finally:
-            services.close()
+    with fresh_sqlite_services() as services:
+        setup_election(services)
+        with_photo = set()
+        for n, (tps, history) in enumerate(zip(TPS, histories, strict=True)):
+            if history is None:
+                continue
+            first, corrections = history
+            pages = [{**page(services, 10 * n + p), "page": p + 1} for p in range(first)]
+            kpps_submits(services, tps, tps_body(tps, votes(n), evidence=pages))
+            photographed = first > 0
+            for version, added in enumerate(corrections, start=1):
+                extra = [page(services, 100 + 10 * n + version)] if added else []
+                kpps_correct(services, tps, version, extra)
+                photographed = photographed or added > 0
+            if photographed:
+                with_photo.add(tps)
+        services.runner.catch_up()
+        for code in REGIONS:
+            counted = sum(1 for tps in with_photo if tps.startswith(code))
+            assert services.queries.region(ELECTION, CONTEST, code)["tps_with_evidence"] == (
+                counted
+            ), code

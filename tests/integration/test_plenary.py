@@ -5,9 +5,7 @@ fresh replay with no certified tier above an uncertified one."""
 from __future__ import annotations
 
 import contextlib
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,7 +15,7 @@ from hypothesis import strategies as st
 from domain.access import SYSTEM, Actor, Role
 from domain.errors import Conflict, DomainError
 from domain.tps_result import TpsResult
-from service.bootstrap import Services, build_services, init_store
+from service.bootstrap import Services
 from service.input import load
 from service.input import plenary as given_plenary
 from service.input import results as given_results
@@ -28,7 +26,7 @@ from service.usecases import plenary as use
 from service.usecases.bulk import submit_bulk
 from service.usecases.plenary import certification
 from service.usecases.results import correct as kpps_correct
-from tests.conftest import make_settings
+from tests.conftest import fresh_sqlite_services
 from tests.factories import CONTEST, DPT, ELECTION, TPS, kpps, pilkada_form, setup_election
 from tests.live import projections_running
 
@@ -261,35 +259,27 @@ def table_rows(services: Services, tables: list[str]) -> dict[str, list[tuple[An
 def test_any_sequence_of_plenary_commands_leaves_projections_equal_to_a_replay(
     certified_first: int, commands: list[tuple[Any, ...]]
 ) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        config, _ = make_settings("sqlite", Path(directory))
-        init_store(config)
-        services = build_services(config)
-        try:
-            setup_election(services)
-            submit_all(services)
-            # Bottom-up certifications first, so the random commands meet every state.
-            prefix = [
-                (kind, code) for code in CODES[:certified_first] for kind in ("open", "certify")
-            ]
-            for command in prefix + commands:
-                with contextlib.suppress(DomainError):
-                    run(services, command)
-            services.runner.catch_up()
+    with fresh_sqlite_services() as services:
+        setup_election(services)
+        submit_all(services)
+        # Bottom-up certifications first, so the random commands meet every state.
+        prefix = [(kind, code) for code in CODES[:certified_first] for kind in ("open", "certify")]
+        for command in prefix + commands:
+            with contextlib.suppress(DomainError):
+                run(services, command)
+        services.runner.catch_up()
 
-            projections = [RecapProjection(), PlenaryProjection()]
-            scratch = [RecapProjection("s_"), PlenaryProjection("s_")]
-            replay = ProjectionRunner(
-                services.app, services.db, scratch, positions_table="s_projection_position"
-            )
-            replay.rebuild()
-            live_tables = [t for p in projections for t in p.table_names()]
-            scratch_tables = [t for p in scratch for t in p.table_names()]
-            assert table_rows(services, live_tables) == table_rows(services, scratch_tables)
+        projections = [RecapProjection(), PlenaryProjection()]
+        scratch = [RecapProjection("s_"), PlenaryProjection("s_")]
+        replay = ProjectionRunner(
+            services.app, services.db, scratch, positions_table="s_projection_position"
+        )
+        replay.rebuild()
+        live_tables = [t for p in projections for t in p.table_names()]
+        scratch_tables = [t for p in scratch for t in p.table_names()]
+        assert table_rows(services, live_tables) == table_rows(services, scratch_tables)
 
-            certified = certified_codes(services)
-            event(f"{len(certified)} plenaries certified")
-            for code in certified:
-                assert set(CHILDREN.get(code, [])) <= certified, (code, certified)
-        finally:
-            services.close()
+        certified = certified_codes(services)
+        event(f"{len(certified)} plenaries certified")
+        for code in certified:
+            assert set(CHILDREN.get(code, [])) <= certified, (code, certified)

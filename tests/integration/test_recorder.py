@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from uuid import uuid4
 
 import pytest
 from eventsourcing.persistence import DataError, IntegrityError, StoredEvent
 
-from service.bootstrap import build_services, init_store
+from service.bootstrap import Services
 from service.store.recorder import OneTripRecorder
-from tests.conftest import drop_schema, make_settings
+from tests.conftest import POSTGRESQL_ONLY
+
+pytestmark = POSTGRESQL_ONLY
 
 
 @pytest.fixture
-def recorder(tmp_path: Path) -> Iterator[OneTripRecorder]:
-    settings, schema = make_settings("postgresql", tmp_path)
-    init_store(settings)
-    services = build_services(settings)
+def recorder(services: Services) -> OneTripRecorder:
     assert isinstance(services.app.recorder, OneTripRecorder)
-    yield services.app.recorder
-    services.close()
-    if schema:
-        drop_schema(schema)
+    return services.app.recorder
 
 
 def test_events_are_stored_byte_for_byte_with_ids_in_order(recorder: OneTripRecorder) -> None:

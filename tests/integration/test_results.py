@@ -11,17 +11,21 @@ from domain.errors import Conflict, Forbidden, InvalidInput, NotFound, StaleVers
 from service.bootstrap import Services
 from service.input import results as given_results
 from service.usecases.bulk import BulkItem, submit_bulk
-from service.usecases.results import correct, submit
+from service.usecases.results import submit
 from tests.factories import (
     CONTEST,
     DPT,
     ELECTION,
     TPS,
     kpps,
+    kpps_corrects,
+    kpps_submits,
     operator,
     pilkada_form,
     setup_election,
     submission,
+    tps_body,
+    tps_form,
 )
 
 
@@ -33,10 +37,7 @@ def ready(services: Services) -> Services:
 
 def test_a_first_submission_is_stored_and_counted_in_every_tier(ready: Services) -> None:
     tps = TPS[0]
-    form = pilkada_form(DPT[tps], {"1": 50, "2": 40, "3": 30})
-    outcome = submit(
-        ready.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, submission(form))
-    )
+    outcome = kpps_submits(ready, tps, tps_body(tps, {"1": 50, "2": 40, "3": 30}))
     assert outcome.created and outcome.version == 1 and outcome.anomalies == []
     assert ready.runner.catch_up() > 0
     for code in ("9101011001", "910101", "9101", "91"):
@@ -52,9 +53,9 @@ def test_a_first_submission_is_stored_and_counted_in_every_tier(ready: Services)
 
 def test_a_retried_submission_id_is_one_submission(ready: Services) -> None:
     tps = TPS[1]
-    body = submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30}))
-    first = submit(ready.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, body))
-    again = submit(ready.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, body))
+    body = tps_body(tps, {"1": 10, "2": 20, "3": 30})
+    first = kpps_submits(ready, tps, body)
+    again = kpps_submits(ready, tps, body)
     assert first.created and not again.created
     assert again.version == 1 and again.position == first.position
     assert ready.app.recorder.max_notification_id() == first.position
@@ -62,51 +63,22 @@ def test_a_retried_submission_id_is_one_submission(ready: Services) -> None:
 
 def test_a_different_first_submission_is_a_conflict_not_an_overwrite(ready: Services) -> None:
     tps = TPS[1]
-    submit(
-        ready.results,
-        kpps(tps),
-        ELECTION,
-        CONTEST,
-        given_results.submission(
-            tps, submission(pilkada_form(DPT[tps], {"1": 10, "2": 20, "3": 30}))
-        ),
-    )
+    kpps_submits(ready, tps, tps_body(tps, {"1": 10, "2": 20, "3": 30}))
     with pytest.raises(Conflict):
-        submit(
-            ready.results,
-            kpps(tps),
-            ELECTION,
-            CONTEST,
-            given_results.submission(
-                tps, submission(pilkada_form(DPT[tps], {"1": 11, "2": 20, "3": 30}))
-            ),
-        )
+        kpps_submits(ready, tps, tps_body(tps, {"1": 11, "2": 20, "3": 30}))
     ready.runner.catch_up()
     assert ready.queries.tps_result(ELECTION, CONTEST, tps)["form"]["votes"]["1"] == 10
 
 
 def test_a_correction_keeps_the_first_submission_readable(ready: Services) -> None:
     tps = TPS[2]
-    fixed = pilkada_form(DPT[tps], {"1": 152, "2": 20, "3": 30})
+    fixed = tps_form(tps, {"1": 152, "2": 20, "3": 30})
     wrong = copy.deepcopy(fixed)
     wrong["votes"]["1"] = 652  # an OCR misread of the hundreds digit: R4 breaks
-    first = submit(
-        ready.results,
-        kpps(tps),
-        ELECTION,
-        CONTEST,
-        given_results.submission(tps, submission(wrong)),
-    )
+    first = kpps_submits(ready, tps, submission(wrong))
     assert [a["rule"] for a in first.anomalies] == ["R4"]
-    corrected = correct(
-        ready.results,
-        kpps(tps),
-        ELECTION,
-        CONTEST,
-        given_results.correction(
-            tps, {"form": fixed, "reason": "salah baca: 652 seharusnya 152"}, 1
-        ),
-    )
+    fix = {"form": fixed, "reason": "salah baca: 652 seharusnya 152"}
+    corrected = kpps_corrects(ready, tps, fix, 1)
     assert corrected.version == 2 and corrected.anomalies == []
     ready.runner.catch_up()
     doc = ready.queries.tps_result(ELECTION, CONTEST, tps)
@@ -120,49 +92,29 @@ def test_a_correction_keeps_the_first_submission_readable(ready: Services) -> No
 
 def test_a_correction_against_a_stale_version_is_refused(ready: Services) -> None:
     tps = TPS[0]
-    form = pilkada_form(DPT[tps], {"1": 1, "2": 2, "3": 3})
-    submit(
-        ready.results, kpps(tps), ELECTION, CONTEST, given_results.submission(tps, submission(form))
-    )
-    correct(
-        ready.results,
-        kpps(tps),
-        ELECTION,
-        CONTEST,
-        given_results.correction(tps, {"form": form, "reason": "a"}, 1),
-    )
+    form = tps_form(tps, {"1": 1, "2": 2, "3": 3})
+    kpps_submits(ready, tps, submission(form))
+    kpps_corrects(ready, tps, {"form": form, "reason": "a"}, 1)
     with pytest.raises(StaleVersion):
-        correct(
-            ready.results,
-            kpps(tps),
-            ELECTION,
-            CONTEST,
-            given_results.correction(tps, {"form": form, "reason": "b"}, 1),
-        )
+        kpps_corrects(ready, tps, {"form": form, "reason": "b"}, 1)
 
 
 def test_a_form_that_cannot_be_a_c_hasil_is_refused_with_every_field(ready: Services) -> None:
     tps = TPS[0]
-    form = pilkada_form(DPT[tps], {"1": 1, "2": 2, "3": 3})
+    form = tps_form(tps, {"1": 1, "2": 2, "3": 3})
     form["votes"]["4"] = 5
     form["valid"] = 1000
     del form["ballots"]
     head = ready.app.recorder.max_notification_id()
     with pytest.raises(InvalidInput) as caught:
-        submit(
-            ready.results,
-            kpps(tps),
-            ELECTION,
-            CONTEST,
-            given_results.submission(tps, submission(form)),
-        )
+        kpps_submits(ready, tps, submission(form))
     fields = {e.field for e in caught.value.errors}
     assert {"form.votes.4", "form.valid", "form.ballots"} <= fields
     assert ready.app.recorder.max_notification_id() == head
 
 
 def test_writers_act_only_within_their_scope(ready: Services) -> None:
-    form = pilkada_form(DPT[TPS[0]], {"1": 1, "2": 2, "3": 3})
+    form = tps_form(TPS[0], {"1": 1, "2": 2, "3": 3})
     with pytest.raises(Forbidden):
         submit(
             ready.results,
@@ -216,11 +168,9 @@ def status(answer: BulkItem) -> int:
 
 
 def test_bulk_answers_item_by_item(ready: Services) -> None:
-    good = [
-        {"tps": t, **submission(pilkada_form(DPT[t], {"1": 5, "2": 5, "3": 5}))} for t in TPS[:4]
-    ]
+    good = [{"tps": t, **tps_body(t, {"1": 5, "2": 5, "3": 5})} for t in TPS[:4]]
     broken = {"tps": TPS[4], **submission({"votes": {}})}
-    outside = {"tps": TPS[5], **submission(pilkada_form(DPT[TPS[5]], {"1": 1, "2": 1, "3": 1}))}
+    outside = {"tps": TPS[5], **tps_body(TPS[5], {"1": 1, "2": 1, "3": 1})}
     answers = submit_bulk(
         ready.results,
         operator("9101"),
@@ -239,24 +189,9 @@ def test_bulk_answers_item_by_item(ready: Services) -> None:
 
 def test_rebuilding_the_projections_gives_exactly_the_live_figures(ready: Services) -> None:
     for i, tps in enumerate(TPS):
-        submit(
-            ready.results,
-            kpps(tps),
-            ELECTION,
-            CONTEST,
-            given_results.submission(
-                tps, submission(pilkada_form(DPT[tps], {"1": 10 + i, "2": 20, "3": 30 - i}))
-            ),
-        )
-    correct(
-        ready.results,
-        kpps(TPS[0]),
-        ELECTION,
-        CONTEST,
-        given_results.correction(
-            TPS[0], {"form": pilkada_form(DPT[TPS[0]], {"1": 99, "2": 1, "3": 1}), "reason": "x"}, 1
-        ),
-    )
+        kpps_submits(ready, tps, tps_body(tps, {"1": 10 + i, "2": 20, "3": 30 - i}))
+    fix = {"form": tps_form(TPS[0], {"1": 99, "2": 1, "3": 1}), "reason": "x"}
+    kpps_corrects(ready, TPS[0], fix, 1)
     ready.runner.catch_up()
     codes = ["91", "9101", "9102", "910101", "910102", "9101011001"]
     live = [ready.queries.region(ELECTION, CONTEST, c) for c in codes]

@@ -19,13 +19,12 @@ from service.store.eventlog import events_table, position_column
 from service.store.transcoder import EventTranscoder
 from tests.factories import (
     CONTEST,
-    DPT,
     ELECTION,
     TPS,
     kpps,
-    pilkada_form,
     setup_election,
     submit_votes,
+    tps_form,
 )
 
 
@@ -299,7 +298,7 @@ def test_a_correction_postgresql_cannot_store_in_a_read_model_is_a_finding_there
     positions = _store_with_results(services)
     tps = TPS[0]
     result = services.app.repository.get(TpsResult.create_id(ELECTION, CONTEST, tps))
-    form = pilkada_form(DPT[tps], {"1": 51, "2": 60, "3": 70})
+    form = tps_form(tps, {"1": 51, "2": 60, "3": 70})
     result.correct(form=form, reason="salah\x00baca", expected_version=1, actor=kpps(tps).to_dict())
     # A store written before rekap refused such events: store it as the library would have.
     with pytest.MonkeyPatch.context() as patch:

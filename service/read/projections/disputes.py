@@ -7,12 +7,11 @@ so a replay of the log up to any position gives them as they stood then.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from domain.determination import Determination
 from domain.disputes import Dispute
-from service.read.projections.base import LoggedEvent
+from service.read.projections.base import CONTEST_KEY, LoggedEvent, TablesOfKeys, compact_json
 from service.store.db import Tx
 
 DISPUTE_EVENTS = (
@@ -23,11 +22,7 @@ DISPUTE_EVENTS = (
 DISPUTE_TOPICS = frozenset(cls.TOPIC for cls in DISPUTE_EVENTS)
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
-class DisputeProjection:
+class DisputeProjection(TablesOfKeys):
     name = "dispute"
 
     def __init__(self, prefix: str = "") -> None:
@@ -44,12 +39,9 @@ class DisputeProjection:
             (f"{self.p}determination", ["election_id", "contest_id"]),
         ]
 
-    def table_names(self) -> list[str]:
-        return [f"{self.p}dispute", f"{self.p}determination"]
-
     def create_statements(self) -> list[str]:
         p = self.p
-        key = "election_id TEXT NOT NULL, contest_id TEXT NOT NULL"
+        key = CONTEST_KEY
         return [
             f"CREATE TABLE IF NOT EXISTS {p}dispute ({key}, dispute_id TEXT NOT NULL, "
             "ref TEXT NOT NULL, detail TEXT NOT NULL, certificate INTEGER NOT NULL, "
@@ -81,7 +73,7 @@ class DisputeProjection:
                     event.detail,
                     event.certificate,
                     at,
-                    _dumps(event.actor),
+                    compact_json(event.actor),
                     position,
                 ),
             )
@@ -98,7 +90,7 @@ class DisputeProjection:
                 "position = %s WHERE election_id = %s AND contest_id = %s AND dispute_id = %s",
                 (
                     event.outcome,
-                    _dumps(ruling),
+                    compact_json(ruling),
                     at,
                     position,
                     event.election_id,
@@ -123,5 +115,5 @@ class DisputeProjection:
             tx.execute(
                 f"INSERT INTO {self.p}determination (election_id, contest_id, document, "
                 "determined_at, position) VALUES (%s, %s, %s, %s, %s)",
-                (event.election_id, event.contest_id, _dumps(document), at, position),
+                (event.election_id, event.contest_id, compact_json(document), at, position),
             )

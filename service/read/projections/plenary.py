@@ -14,7 +14,7 @@ from typing import Any
 from domain.form import vote_count
 from domain.plenary import Plenary, PlenaryStatus
 from service.read.projections import plenary_reads
-from service.read.projections.base import LoggedEvent
+from service.read.projections.base import CONTEST_KEY, LoggedEvent, TablesOfKeys, compact_json
 from service.store.db import Tx
 
 PLENARY_EVENTS = (
@@ -50,11 +50,7 @@ KINDS = {
 }
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)
-
-
-class PlenaryProjection:
+class PlenaryProjection(TablesOfKeys):
     name = "plenary"
 
     def __init__(self, prefix: str = "") -> None:
@@ -82,23 +78,9 @@ class PlenaryProjection:
             (f"{self.p}{plenary_reads.TABLE}", [*key, "tps"]),
         ]
 
-    def table_names(self) -> list[str]:
-        return [
-            f"{self.p}{t}"
-            for t in (
-                "plenary",
-                "plenary_minutes",
-                "plenary_certificate",
-                "plenary_objection",
-                "plenary_correction",
-                "plenary_acceptance",
-                plenary_reads.TABLE,
-            )
-        ]
-
     def create_statements(self) -> list[str]:
         p = self.p
-        key = "election_id TEXT NOT NULL, contest_id TEXT NOT NULL"
+        key = CONTEST_KEY
         return [
             f"CREATE TABLE IF NOT EXISTS {p}plenary ({key}, code TEXT NOT NULL, "
             "plenary_id TEXT NOT NULL, tier TEXT NOT NULL, status TEXT NOT NULL, "
@@ -190,8 +172,8 @@ class PlenaryProjection:
                 event.originator_version,
                 KINDS[name],
                 at,
-                _dumps(event.actor),
-                _dumps(detail),
+                compact_json(event.actor),
+                compact_json(detail),
                 position,
             ),
         )
@@ -233,19 +215,15 @@ class PlenaryProjection:
                 f"INSERT INTO {self.p}plenary_objection (election_id, contest_id, objection_id, "
                 "origin, holder, status, document, position) "
                 "VALUES (%s, %s, %s, %s, %s, 'open', %s, %s)",
-                (eid, cid, event.objection_id, code, code, _dumps(document), position),
+                (eid, cid, event.objection_id, code, code, compact_json(document), position),
             )
             return {k: v for k, v in document.items() if k not in ("raised_by", "resolutions")}
         if isinstance(event, Plenary.ObjectionResolved):
             return self._resolved(tx, key, event, at, position)
         if isinstance(event, Plenary.RecommendationRecorded):
-            return {"recommendation_id": event.recommendation_id, "text": event.text}
+            return _fields(event, "recommendation_id", "text")
         if isinstance(event, Plenary.RecommendationAnswered):
-            return {
-                "recommendation_id": event.recommendation_id,
-                "followed": event.followed,
-                "answer": event.answer,
-            }
+            return _fields(event, "recommendation_id", "followed", "answer")
         if isinstance(event, Plenary.CorrectionRecorded | Plenary.RevoteRecorded):
             revote = isinstance(event, Plenary.RevoteRecorded)
             reason = (
@@ -273,8 +251,8 @@ class PlenaryProjection:
                     event.to_version,
                     reason,
                     objection_id,
-                    _dumps(event.before),
-                    _dumps(event.after),
+                    compact_json(event.before),
+                    compact_json(event.after),
                     at,
                     position,
                 ),
@@ -299,18 +277,13 @@ class PlenaryProjection:
                     event.tps,
                     event.result_version,
                     code,
-                    _dumps(event.rules),
+                    compact_json(event.rules),
                     event.reason,
                     at,
                     position,
                 ),
             )
-            return {
-                "tps": event.tps,
-                "result_version": event.result_version,
-                "rules": event.rules,
-                "reason": event.reason,
-            }
+            return _fields(event, "tps", "result_version", "rules", "reason")
         if isinstance(event, Plenary.Certified):
             document = {
                 **event.certificate,
@@ -322,7 +295,7 @@ class PlenaryProjection:
                 f"INSERT INTO {self.p}plenary_certificate (election_id, contest_id, code, number, "
                 "document, certified_at, superseded_at, position) "
                 "VALUES (%s, %s, %s, %s, %s, %s, NULL, %s)",
-                (*key, event.number, _dumps(document), at, position),
+                (*key, event.number, compact_json(document), at, position),
             )
             return {
                 "number": event.number,
@@ -336,17 +309,14 @@ class PlenaryProjection:
                 "WHERE election_id = %s AND contest_id = %s AND code = %s AND number = %s",
                 (at, *key, event.supersedes),
             )
-            return {
-                "reason": event.reason,
-                "order": event.order,
-                "supersedes": event.supersedes,
-                "cascade_from": event.cascade_from,
-            }
+            return _fields(event, "reason", "order", "supersedes", "cascade_from")
         if isinstance(event, Plenary.ResultRead):
-            return plenary_reads.record(tx, self.p, key, event, at, position, _dumps(event.actor))
+            return plenary_reads.record(
+                tx, self.p, key, event, at, position, compact_json(event.actor)
+            )
         if isinstance(event, Plenary.ResultStepNoted):
-            return {"step": event.step, "ref": event.ref}
-        return {"code": event.code, "reason": event.reason}  # BelowReopened
+            return _fields(event, "step", "ref")
+        return _fields(event, "code", "reason")  # BelowReopened
 
     def _resolved(
         self, tx: Tx, key: tuple[str, str, str], event: Any, at: str, position: int
@@ -377,7 +347,7 @@ class PlenaryProjection:
         tx.execute(
             f"UPDATE {self.p}plenary_objection SET status = %s, holder = %s, document = %s, "
             "position = %s WHERE election_id = %s AND contest_id = %s AND objection_id = %s",
-            (status, holder, _dumps(document), position, eid, cid, event.objection_id),
+            (status, holder, compact_json(document), position, eid, cid, event.objection_id),
         )
         return {
             "objection_id": event.objection_id,
@@ -386,6 +356,11 @@ class PlenaryProjection:
             "carried_from": document.get("origin") if event.carried else None,
             "carried_to": event.carried_to,
         }
+
+
+def _fields(event: Any, *names: str) -> dict[str, Any]:
+    """The minutes' record of an event that is its own fields, named as on the event."""
+    return {name: getattr(event, name) for name in names}
 
 
 def change(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:

@@ -18,13 +18,12 @@ from domain.election import ContestDefinition, Election, RegionBatch
 from domain.form import form_from_document
 from domain.rules import check_form
 from domain.tps_result import TpsResult
-from service.read.projections.base import LoggedEvent
+from service.read.projections.base import LoggedEvent, rows_by_key
 from service.read.projections.evidence import add_evidence_columns, cites_evidence
 from service.read.projections.totals import NO_ANOMALIES, RecapTotals, TpsState, dumps
 from service.store.db import Tx
 from service.store.reference import ContestLookup
 
-CHUNK = 500
 RESULT_TOPICS = frozenset(TpsResult.RESULT_TOPICS)
 SETUP_TOPICS = frozenset(
     cls.TOPIC for cls in (Election.Registered, ContestDefinition.Defined, RegionBatch.Loaded)
@@ -283,30 +282,18 @@ class RecapProjection:
 
     def _load_current(self, tx: Tx, keys: set[tuple[str, str, str]]) -> dict[Any, TpsState]:
         found: dict[Any, TpsState] = {}
-        by_contest: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for eid, cid, tps in keys:
-            by_contest[(eid, cid)].append(tps)
-        for (eid, cid), codes in by_contest.items():
-            for i in range(0, len(codes), CHUNK):
-                condition, values = tx.any_of("tps", codes[i : i + CHUNK])
-                rows = tx.query(
-                    "SELECT tps, version, form, anomalies, submitted_at, updated_at, position, "
-                    "has_evidence "
-                    f"FROM {self.p}result_current WHERE election_id = %s AND contest_id = %s "
-                    f"AND {condition}",
-                    (eid, cid, *values),
-                )
-                for r in rows:
-                    found[(eid, cid, r["tps"])] = TpsState(
-                        r["version"],
-                        json.loads(r["form"]),
-                        json.loads(r["anomalies"]),
-                        r["submitted_at"],
-                        r["updated_at"],
-                        r["position"],
-                        r["form"],
-                        r["has_evidence"],
-                    )
+        columns = "version, form, anomalies, submitted_at, updated_at, position, has_evidence"
+        for key, r in rows_by_key(tx, f"{self.p}result_current", columns, "tps", keys):
+            found[key] = TpsState(
+                r["version"],
+                json.loads(r["form"]),
+                json.loads(r["anomalies"]),
+                r["submitted_at"],
+                r["updated_at"],
+                r["position"],
+                r["form"],
+                r["has_evidence"],
+            )
         return found
 
     def _write_versions(self, tx: Tx, versions: list[tuple[Any, ...]]) -> None:

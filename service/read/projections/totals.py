@@ -5,7 +5,6 @@ contest's boxes (domain/form.py BoxLayout), then written with one read and one w
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +12,10 @@ from domain.codes import NATION, chain_up_to, parent_of
 from domain.contests import Contest
 from domain.form import BoxLayout
 from domain.rules import Severity
+from service.read.projections.base import rows_by_key
 from service.read.projections.legislative import LegislativeTotals
 from service.store.db import Tx
 
-CHUNK = 500
 NO_ANOMALIES = "[]"
 # One encoder for every row: json.dumps with options builds a new encoder on each call.
 dumps = json.JSONEncoder(separators=(",", ":"), sort_keys=True).encode
@@ -166,24 +165,13 @@ class RecapTotals:
 
     def load_totals(self, tx: Tx, keys: list[tuple[str, str, str]]) -> dict[Any, tuple[Any, ...]]:
         found = {}
-        by_contest: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for eid, cid, code in keys:
-            by_contest[(eid, cid)].append(code)
-        for (eid, cid), codes in by_contest.items():
-            for i in range(0, len(codes), CHUNK):
-                condition, values = tx.any_of("code", codes[i : i + CHUNK])
-                rows = tx.query(
-                    "SELECT code, sums, tps_reported, hard_tps, soft_tps, tps_with_evidence "
-                    f"FROM {self.p}recap_total WHERE election_id = %s AND contest_id = %s "
-                    f"AND {condition}",
-                    (eid, cid, *values),
-                )
-                for r in rows:
-                    found[(eid, cid, r["code"])] = (
-                        json.loads(r["sums"]),
-                        r["tps_reported"],
-                        r["hard_tps"],
-                        r["soft_tps"],
-                        r["tps_with_evidence"],
-                    )
+        columns = "sums, tps_reported, hard_tps, soft_tps, tps_with_evidence"
+        for key, r in rows_by_key(tx, f"{self.p}recap_total", columns, "code", keys):
+            found[key] = (
+                json.loads(r["sums"]),
+                r["tps_reported"],
+                r["hard_tps"],
+                r["soft_tps"],
+                r["tps_with_evidence"],
+            )
         return found

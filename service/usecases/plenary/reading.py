@@ -41,7 +41,7 @@ def read_result(
             errors.add(f"evidence.{i}.sha256", "no evidence with this digest was uploaded")
     if errors:
         raise InvalidInput("the result cannot be recorded", errors.errors)
-    form = form_of(t, command.form).to_dict()
+    form = form_of(t, command.form, tps).to_dict()
     plenary.require_open()
     result_id = TpsResult.create_id(election_id, contest_id, tps)
     if ctx.app.get_or_none(result_id) is not None:

@@ -40,6 +40,14 @@ func fail(format string, args ...interface{}) {
 	os.Exit(1)
 }
 
+func readFile(path string) []byte {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		fail("%v", err)
+	}
+	return data
+}
+
 var client = &http.Client{Timeout: 30 * time.Second}
 
 func get(url string) []byte {
@@ -198,11 +206,7 @@ func checkProof(args []string) {
 	if len(args) != 2 {
 		fail("usage: proof FILE VKEY")
 	}
-	data, err := os.ReadFile(args[0])
-	if err != nil {
-		fail("%v", err)
-	}
-	scanner := bufio.NewScanner(bytes.NewReader(data))
+	scanner := bufio.NewScanner(bytes.NewReader(readFile(args[0])))
 	scanner.Buffer(make([]byte, 1<<20), 4<<20)
 	if !scanner.Scan() || scanner.Text() != "c2sp.org/tlog-proof@v1" {
 		fail("not a c2sp.org/tlog-proof@v1 file")
@@ -210,6 +214,7 @@ func checkProof(args []string) {
 	var extra []byte
 	scanner.Scan()
 	if strings.HasPrefix(scanner.Text(), "extra ") {
+		var err error
 		extra, err = base64.StdEncoding.DecodeString(strings.TrimPrefix(scanner.Text(), "extra "))
 		if err != nil {
 			fail("extra: %v", err)
@@ -243,10 +248,7 @@ func sign(args []string) {
 	if len(args) != 2 {
 		fail("usage: sign NAME TEXTFILE")
 	}
-	text, err := os.ReadFile(args[1])
-	if err != nil {
-		fail("%v", err)
-	}
+	text := readFile(args[1])
 	skey, vkey, err := note.GenerateKey(rand.Reader, args[0])
 	if err != nil {
 		fail("GenerateKey: %v", err)
