@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import data, env, ingest
+from bench import contests, data, env, ingest
 from bench.readside import percentiles
 from service.audit.asof import region_as_of, tps_as_of
 from service.audit.log import AuditLog
@@ -154,9 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     provinces = [p.strip() for p in args.provinces.split(",") if p.strip()]
     with tempfile.TemporaryDirectory() as tmp, env.bench_store(Path(tmp)) as services:
-        ingest.setup(services, provinces, args.contests)
-        for contest in data.contests(args.contests):
-            ingest.bulk_ingest(services, provinces, contest["id"], args.seed, contest["id"])
+        keys = contests.chosen(None, args.contests)
+        ingest.setup_and_ingest(services, provinces, keys, args.seed)
         start = time.perf_counter()
         services.runner.catch_up()
         logging.info("projections caught up in %.1f s", time.perf_counter() - start)

@@ -5,10 +5,8 @@ deterministic from a seed: the same seed gives the same forms, TPS by TPS, whate
 provinces is generated. About 1.5 % of forms carry an anomaly (a hard rule broken by a slip of the
 pen, or a soft one by too many votes); some of those get a correction.
 
-Only presiden/gubernur/bupati/walikota contests exist in the domain, so "five contests" are the
-Pilpres and four more national contests of kind presiden standing in for the legislative forms
-(DPR, DPD, DPRD provinsi, DPRD kab/kota). Their forms are Pilpres-shaped: a real legislative form
-has far more boxes (every party and candidate), so these stand-ins are lighter than the real thing.
+These are the Pilpres forms; the legislative contests' forms are in bench/legislative.py and
+bench/legislative_regional.py, the five contests together in bench/contests.py.
 """
 
 from __future__ import annotations
@@ -42,22 +40,6 @@ PILPRES: dict[str, Any] = {
 }
 # National shares of the valid votes in 2024 (KPU): provinces vary around them.
 SHARES = (0.2495, 0.5858, 0.1647)
-STAND_INS = ("dpr", "dpd", "dprd-prov", "dprd-kab")
-
-
-def contests(count: int) -> list[dict[str, Any]]:
-    """The Pilpres and, for count > 1, stand-ins of kind presiden for the legislative contests."""
-    found = [PILPRES]
-    for name in STAND_INS[: count - 1]:
-        found.append(
-            {
-                **PILPRES,
-                "id": f"{name}-standin",
-                "winner_rule": "plurality",
-                "name": f"Stand-in for {name.upper()} (Pilpres-shaped form)",
-            }
-        )
-    return found
 
 
 def region_documents(

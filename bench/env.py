@@ -6,6 +6,7 @@ import os
 import platform
 import resource
 import subprocess
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -155,3 +156,55 @@ def children_of(pid: int) -> list[int]:
     except OSError:
         return []
     return [int(p) for p in text.split()]
+
+
+class ChildMemory:
+    """Samples the peak resident memory (VmHWM) of every descendant process while it lives: a
+    spawned child's own rusage starts from its parent's peak, /proc's VmHWM from its own."""
+
+    def __init__(self, every: float = 0.5) -> None:
+        self.every = every
+        self.peaks: dict[str, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+
+    def __enter__(self) -> ChildMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _loop(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(self.every):
+            pending = children_of(me)
+            while pending:
+                pid = pending.pop()
+                pending += children_of(pid)
+                name = _process_name(pid)
+                peak = max(self.peaks.get(name, 0.0), peak_rss_of(pid))
+                self.peaks = {**self.peaks, name: peak}  # replaced, never changed: safe to read
+
+
+def _process_name(pid: int) -> str:
+    """What a child runs: a projection child of a catch-up or rebuild, the module it was started
+    with (gunicorn, service.cli), else its command."""
+    try:
+        argv = [
+            a.decode(errors="replace")
+            for a in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            if a
+        ]
+    except OSError:
+        return "gone"
+    if not argv:
+        return "gone"
+    text = " ".join(argv)
+    if "multiprocessing" in text:
+        return "projection child (catch-up/rebuild)"
+    if "-m" in argv[:-1]:
+        module = argv[argv.index("-m") + 1]
+        return " ".join([module, *argv[argv.index("-m") + 2 : argv.index("-m") + 4]])
+    return Path(argv[0]).name

@@ -9,7 +9,7 @@ from typing import Any
 
 import psycopg
 
-from bench import data
+from bench import contests, data
 from bench.env import conninfo
 from domain.access import SYSTEM, Actor, Role
 from service.bootstrap import Services
@@ -24,7 +24,7 @@ BULK_ITEMS = 1000
 
 PLAIN_TABLE = """CREATE TABLE IF NOT EXISTS {name} (
     contest_id TEXT NOT NULL, tps TEXT NOT NULL, submission_id TEXT NOT NULL, form JSONB NOT NULL,
-    v1 INTEGER NOT NULL, v2 INTEGER NOT NULL, v3 INTEGER NOT NULL, valid INTEGER NOT NULL,
+    v1 INTEGER, v2 INTEGER, v3 INTEGER, valid INTEGER NOT NULL,
     invalid INTEGER NOT NULL, total INTEGER NOT NULL, dpt INTEGER NOT NULL,
     PRIMARY KEY (contest_id, tps))"""
 PLAIN_COLUMNS = "contest_id, tps, submission_id, form, v1, v2, v3, valid, invalid, total, dpt"
@@ -50,19 +50,31 @@ class Timed:
 
 
 def setup(
-    services: Services, provinces: Collection[str] | None, contest_count: int
+    services: Services,
+    provinces: Collection[str] | None,
+    documents: dict[str, list[dict[str, Any]]],
 ) -> dict[str, Any]:
-    """The election, its contests and its region tree (the real one, with generated DPT)."""
+    """The election, its region tree (the real one, with generated DPT) and the chosen contests
+    of Pemilu 2024 (the documents of --pemilu2024)."""
     start = time.perf_counter()
     election = elections.election({"id": data.ELECTION_ID, "name": data.ELECTION_NAME})
     create_election(services.setup, SYSTEM, election)
     summary = load_regions(
         services.setup, SYSTEM, data.ELECTION_ID, data.region_documents(provinces)
     )
-    for contest in data.contests(contest_count):
-        define_contest(services.setup, SYSTEM, data.ELECTION_ID, elections.contest(contest))
-    seconds = time.perf_counter() - start
-    return {"seconds": seconds, "kecamatan": summary.chunks, "tps": summary.tps}
+    regions = time.perf_counter() - start
+    defined = 0
+    for docs in documents.values():
+        for document in docs:
+            define_contest(services.setup, SYSTEM, data.ELECTION_ID, elections.contest(document))
+            defined += 1
+    return {
+        "seconds": time.perf_counter() - start,
+        "regions_seconds": round(regions, 1),
+        "kecamatan": summary.chunks,
+        "tps": summary.tps,
+        "contests_defined": defined,
+    }
 
 
 def _operator(kab: str) -> Actor:
@@ -70,36 +82,33 @@ def _operator(kab: str) -> Actor:
 
 
 def _bulk_requests(
-    provinces: Collection[str] | None, contest_id: str, seed: int
-) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """What kab/kota operators would send: up to BULK_ITEMS forms of one kab/kota per request."""
+    stream: contests.Stream, seed: int
+) -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
+    """What kab/kota operators would send: up to BULK_ITEMS forms of one kab/kota and contest
+    per request."""
     items: list[dict[str, Any]] = []
-    kab = ""
-    for kecamatan, found in data.kecamatan_forms(provinces, contest_id, seed):
-        if items and (kecamatan[:4] != kab or len(items) >= BULK_ITEMS):
-            yield kab, items
+    key = ("", "")
+    for contest_id, kecamatan, found in stream:
+        if items and ((contest_id, kecamatan[:4]) != key or len(items) >= BULK_ITEMS):
+            yield key[0], key[1], items
             items = []
-        kab = kecamatan[:4]
+        key = (contest_id, kecamatan[:4])
         items.extend({"tps": f.tps, **f.body(contest_id, seed)} for f in found)
     if items:
-        yield kab, items
+        yield key[0], key[1], items
 
 
 def bulk_ingest(
-    services: Services,
-    provinces: Collection[str] | None,
-    contest_id: str,
-    seed: int,
-    label: str,
+    services: Services, stream: contests.Stream, total: int, seed: int, label: str
 ) -> dict[str, Any]:
-    """Every form of the region through `submit_bulk`, a kab/kota operator's request at a time."""
-    total = data.tps_count(provinces)
+    """Every form of a contest group through `submit_bulk`, a kab/kota operator's request at a
+    time."""
     progress = Progress(label, total)
-    requests = Timed(_bulk_requests(provinces, contest_id, seed))
-    counts: dict[int, int] = {}
+    requests = Timed(_bulk_requests(stream, seed))
+    counts: dict[int | str, int] = {}
     done = 0
     start = time.perf_counter()
-    for kab, items in requests:
+    for contest_id, kab, items in requests:
         commands = bulk_items(items)
         answers = submit_bulk(
             services.results, _operator(kab), data.ELECTION_ID, contest_id, commands
@@ -112,6 +121,18 @@ def bulk_ingest(
     seconds = time.perf_counter() - start
     progress.finish()
     return _rates(done, seconds, requests.seconds) | {"statuses": counts}
+
+
+def setup_and_ingest(
+    services: Services, provinces: Collection[str] | None, keys: list[str], seed: int
+) -> dict[str, Any]:
+    """The election with the chosen contests, and every form of them in bulk (no baselines)."""
+    docs = contests.documents(provinces, keys, seed)
+    found = {"setup": setup(services, provinces, docs)}
+    for key in keys:
+        stream = contests.kecamatan_forms(key, docs[key], provinces, seed)
+        found[key] = bulk_ingest(services, stream, data.tps_count(provinces), seed, key)
+    return found
 
 
 def corrections(
@@ -157,16 +178,18 @@ def _rates(count: int, seconds: float, generating: float) -> dict[str, Any]:
 
 
 def plain_row(contest_id: str, f: data.TpsForm, seed: int) -> tuple[Any, ...]:
+    """The form as a row; a Pilpres form's three tallies also in columns of their own."""
     form = f.correction or f.form
     votes = form["votes"]
+    pilpres = contest_id == data.PILPRES_ID
     return (
         contest_id,
         f.tps,
         f.body(contest_id, seed)["submission_id"],
         json.dumps(form),
-        votes["1"],
-        votes["2"],
-        votes["3"],
+        votes["1"] if pilpres else None,
+        votes["2"] if pilpres else None,
+        votes["3"] if pilpres else None,
         form["valid"],
         form["invalid"],
         form["total"],
@@ -178,21 +201,35 @@ def create_plain(conn: psycopg.Connection[Any], name: str) -> None:
     conn.execute(PLAIN_TABLE.format(name=name))
 
 
+def _capped(stream: contests.Stream, cap: int | None) -> Iterator[tuple[str, data.TpsForm]]:
+    count = 0
+    for contest_id, _, found in stream:
+        for f in found:
+            if cap is not None and count >= cap:
+                return
+            count += 1
+            yield contest_id, f
+
+
 def copy_baseline(
-    provinces: Collection[str] | None, contest_id: str, seed: int, table: str = "plain_result"
+    stream: contests.Stream,
+    seed: int,
+    table: str = "plain_result",
+    cap: int | None = None,
+    keep: bool = True,
 ) -> dict[str, Any]:
-    """COPY of the same forms into a plain table, one kecamatan's rows per COPY."""
+    """COPY of the same forms into a plain table, 5,000 rows per COPY (the first `cap`)."""
 
     def write(cur: psycopg.Cursor[Any], rows: list[tuple[Any, ...]]) -> None:
         with cur.copy(f"COPY {table} ({PLAIN_COLUMNS}) FROM STDIN") as cp:
             for row in rows:
                 cp.write_row(row)
 
-    return _plain_load(provinces, contest_id, seed, table, write, batch=5000, drop=False)
+    return _plain_load(stream, seed, table, write, batch=5000, drop=not keep, cap=cap)
 
 
 def insert_baseline(
-    provinces: Collection[str] | None, contest_id: str, seed: int, table: str = "plain_insert"
+    stream: contests.Stream, seed: int, table: str = "plain_insert", cap: int | None = None
 ) -> dict[str, Any]:
     """Batched INSERT (executemany, 1000 rows a transaction) of the same forms."""
     sql = (
@@ -202,23 +239,24 @@ def insert_baseline(
     def write(cur: psycopg.Cursor[Any], rows: list[tuple[Any, ...]]) -> None:
         cur.executemany(sql, rows)
 
-    return _plain_load(provinces, contest_id, seed, table, write, batch=BULK_ITEMS, drop=True)
+    return _plain_load(stream, seed, table, write, batch=BULK_ITEMS, drop=True, cap=cap)
 
 
 def _plain_load(
-    provinces: Collection[str] | None,
-    contest_id: str,
+    stream: contests.Stream,
     seed: int,
     table: str,
     write: Callable[[psycopg.Cursor[Any], list[tuple[Any, ...]]], None],
     batch: int,
     drop: bool,
+    cap: int | None,
 ) -> dict[str, Any]:
-    """The forms into a fresh plain `table`, `write` taking `batch` rows a transaction."""
+    """The first `cap` forms into a fresh plain `table`, `write` taking `batch` rows a
+    transaction."""
     with psycopg.connect(conninfo()) as conn:
         create_plain(conn, table)
         conn.commit()
-        rows = Timed(data.kecamatan_forms(provinces, contest_id, seed))
+        rows = Timed(_capped(stream, cap))
         count = 0
         start = time.perf_counter()
         pending: list[tuple[Any, ...]] = []
@@ -229,9 +267,9 @@ def _plain_load(
             conn.commit()
             pending.clear()
 
-        for _, found in rows:
-            pending.extend(plain_row(contest_id, f, seed) for f in found)
-            count += len(found)
+        for contest_id, f in rows:
+            pending.append(plain_row(contest_id, f, seed))
+            count += 1
             if len(pending) >= batch:
                 flush()
         if pending:

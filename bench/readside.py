@@ -112,6 +112,33 @@ def recap_reads(
     return found
 
 
+def contest_reads(
+    services: Services,
+    codes: dict[str, list[str]],
+    tiers: tuple[str, ...],
+    contest_of: Callable[[str], str | None],
+    per_code: int,
+) -> dict[str, Any]:
+    """RecapQueries.region at every tier of a contest group, each region read in its contest
+    (a DPRD's region in the contest of its province or kab/kota)."""
+    found = {}
+    for tier in tiers:
+        samples: list[float] = []
+        for code in codes[tier]:
+            contest_id = contest_of(code)
+            if contest_id is None:
+                continue
+
+            def read(code: str = code, contest_id: str = contest_id) -> None:
+                services.queries.region(data.ELECTION_ID, contest_id, code)
+
+            read()  # warm
+            samples += _timed(read, per_code)
+        if samples:
+            found[tier] = percentiles(samples)
+    return found
+
+
 GROUP_BY = (
     "SELECT left(tps, %s) AS child, count(*) AS tps, sum(v1) AS v1, sum(v2) AS v2, "
     "sum(v3) AS v3, sum(valid) AS valid, sum(invalid) AS invalid, sum(total) AS total, "

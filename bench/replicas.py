@@ -319,8 +319,8 @@ def run(
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
         services = stack.enter_context(env.bench_store(tmp))
         logging.info("-- setup and bulk ingest of %s TPS", f"{results['tps']:,}")
-        ingest.setup(services, provinces, 1)
-        results["ingest"] = ingest.bulk_ingest(services, provinces, data.PILPRES_ID, seed, "bulk")
+        ingested = ingest.setup_and_ingest(services, provinces, [data.PILPRES_ID], seed)
+        results["ingest"] = ingested[data.PILPRES_ID]
         parallel.catch_up(services.settings, services.runner)
         services.db.execute_script(["ANALYZE"])
         paths = urls(services, seed)
