@@ -5,9 +5,11 @@ defaults for are set here (this test's election, kecamatan, central's URL, a fre
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -76,20 +78,34 @@ def test_the_readme_offline_workflow_runs_as_written(
         "CENTRAL": server.base,
         "NODE_PORT": str(free_port()),
     }
-    # whatever happens, the node's server stops with the script
-    script = "trap '[ -n \"${NODE_PID:-}\" ] && kill $NODE_PID && wait $NODE_PID' EXIT\n"
+    # Whatever happens, the node's server is asked to stop with the script, which waits a minute
+    # for it at most: a server slow to stop must not hang the suite (its output goes to files,
+    # so no process left behind holds the test's pipes either).
+    script = (
+        'trap \'if [ -n "${NODE_PID:-}" ]; then kill $NODE_PID 2>/dev/null; for _ in $(seq 120); '
+        "do kill -0 $NODE_PID 2>/dev/null || break; sleep 0.5; done; fi' EXIT\n"
+    )
     script += readme_steps()
-    try:
-        done = subprocess.run(
+    out, err = tmp_path / "steps.out", tmp_path / "steps.err"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        steps = subprocess.Popen(
             ["bash", "-euo", "pipefail", "-c", script],
             cwd=laptop,
             env=env,
-            capture_output=True,
+            stdout=stdout,
+            stderr=stderr,
             text=True,
-            timeout=300,
+            start_new_session=True,
         )
-    except subprocess.TimeoutExpired as stuck:  # say where it stood
-        pytest.fail(f"the README's steps hung:\n{stuck.stdout!r}\n{stuck.stderr!r}")
+        try:
+            returncode = steps.wait(timeout=300)
+        except subprocess.TimeoutExpired:
+            returncode = None
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(steps.pid, signal.SIGKILL)
+    done = subprocess.CompletedProcess(steps.args, returncode, out.read_text(), err.read_text())
+    assert done.returncode is not None, f"the README's steps hung:\n{done.stdout}\n{done.stderr}"
     assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     answers = [json.loads(line) for line in done.stdout.splitlines() if line.startswith('{"node"')]
     pushes = [a for a in answers if "counts" in a]
