@@ -53,3 +53,18 @@ def _watch_parent(parent_pid: int, signum: int) -> None:
         threading.Event().wait(POLL_SECONDS)
     log.error("parent process %s is gone; exiting", parent_pid)
     os.kill(os.getpid(), signum)
+
+
+def stop_on_signals(stop: threading.Event, *signums: signal.Signals) -> None:
+    """Set `stop` when one of `signums` (SIGTERM and SIGINT by default) arrives.
+
+    Never from the handler itself: Python runs a handler in the main thread between two
+    bytecodes, perhaps while that thread holds the event's own lock (inside `stop.wait`), and
+    `Event.set` would then wait for that lock for ever. A short thread of its own sets it.
+    """
+
+    def handler(signum: int, frame: object) -> None:
+        threading.Thread(target=stop.set, name="stop signal", daemon=True).start()
+
+    for signum in signums or (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, handler)

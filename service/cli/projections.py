@@ -61,13 +61,12 @@ def cmd_rebuild(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from service.lifetime import die_with_parent
+    from service.lifetime import die_with_parent, stop_on_signals
 
     if args.exit_with_parent:  # SIGTERM: stop as on `kill`, the children with it
         die_with_parent(os.getppid(), signal.SIGTERM)
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    stop_on_signals(stop)
     services = open_services()
     try:
         parallel.run(services.settings, stop, services.runner)

@@ -25,6 +25,7 @@ from typing import Any
 from service.bootstrap import init_store
 from service.cli.common import Command, store
 from service.config import Settings
+from service.lifetime import stop_on_signals
 
 log = logging.getLogger("rekap.server")
 
@@ -145,8 +146,7 @@ def serve(settings: Settings, *, host: str, port: int, workers: int) -> int:
         "serving %s on http://%s:%s with %s workers", settings.database.url, host, port, workers
     )
     stopping = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stopping.set())
+    stop_on_signals(stopping)
     keeper = ProjectionKeeper()
     keeper.start()
     api = _gunicorn(host, port, workers)

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from service.config import Settings
-from service.lifetime import die_with_parent
+from service.lifetime import die_with_parent, stop_on_signals
 from service.read.projections import lease
 from service.read.projections.lease import ProjectionsBusy
 from service.read.projections.runner import Progress, ProjectionRunner
@@ -143,7 +143,7 @@ def _catch_up_child(settings: Settings, names: tuple[str, ...], parent: int) -> 
 
 def _run_child(settings: Settings, names: tuple[str, ...], parent: int) -> None:
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop_on_signals(stop, signal.SIGTERM)
     services, runner = _child_runner(settings, names, parent)
     try:
         runner.run_forever(stop)
