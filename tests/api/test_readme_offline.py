@@ -94,7 +94,6 @@ def test_the_readme_offline_workflow_runs_as_written(
             env=env,
             stdout=stdout,
             stderr=stderr,
-            text=True,
             start_new_session=True,
         )
         try:
